@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Audit;
+using Portal.Core.Common;
+using Portal.Core.Environments;
+using Portal.Core.Idempotency;
+using Portal.Core.Teams;
+using Portal.Core.Tokens;
+using Portal.Core.Users;
+
+namespace Portal.Core.Persistence;
+
+/// <summary>The portal's one database, on SQLite (embedded default) or PostgreSQL (production).</summary>
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<GroupMapping> GroupMappings => Set<GroupMapping>();
+    public DbSet<TeamEnvironment> Environments => Set<TeamEnvironment>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Enums are stored by name: readable in SQL, and reordering an enum cannot silently remap rows.
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        BumpVersions();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        BumpVersions();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every update of a versioned row increments its concurrency token; EF then adds
+    /// <c>WHERE version = @original</c>, so a concurrent writer fails instead of overwriting.
+    /// </summary>
+    private void BumpVersions()
+    {
+        foreach (var entry in ChangeTracker.Entries<IVersioned>())
+        {
+            if (entry.State == EntityState.Modified) entry.Entity.Version++;
+            else if (entry.State == EntityState.Added && entry.Entity.Version == 0) entry.Entity.Version = 1;
+        }
+    }
+}

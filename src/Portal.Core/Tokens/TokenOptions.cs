@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Core.Tokens;
+
+/// <summary>Section <c>Tokens</c>.</summary>
+public sealed class TokenOptions
+{
+    public const string SectionName = "Tokens";
+
+    /// <summary>The longest lifetime anyone may give a token.</summary>
+    [Range(1, 3650)]
+    public int MaxLifetimeDays { get; set; } = 90;
+
+    /// <summary>Used when a request names no expiry.</summary>
+    [Range(1, 3650)]
+    public int DefaultLifetimeDays { get; set; } = 30;
+}

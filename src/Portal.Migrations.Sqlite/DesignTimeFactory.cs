@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Portal.Core.Persistence;
+
+namespace Portal.Migrations.Sqlite;
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model for Sqlite without starting the portal.</summary>
+public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<PortalDbContext>
+{
+    public PortalDbContext CreateDbContext(string[] args)
+    {
+        var options = new DatabaseOptions
+        {
+            Provider = DatabaseProvider.Sqlite,
+            // Only used to pick the provider's SQL dialect; no connection is opened to add a migration.
+            ConnectionString = "Host=localhost;Database=portal_design",
+            SqlitePath = Path.Combine(Path.GetTempPath(), "portal-design.db"),
+        };
+        var builder = new DbContextOptionsBuilder<PortalDbContext>();
+        PersistenceServiceCollectionExtensions.Configure(builder, options);
+        return new PortalDbContext(builder.Options);
+    }
+}
