@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Portal.Core.Persistence;
 
@@ -16,8 +15,6 @@ public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<PortalDbCont
             ConnectionString = "Host=localhost;Database=portal_design",
             SqlitePath = Path.Combine(Path.GetTempPath(), "portal-design.db"),
         };
-        var builder = new DbContextOptionsBuilder<PortalDbContext>();
-        PersistenceServiceCollectionExtensions.Configure(builder, options);
-        return new PortalDbContext(builder.Options);
+        return new PortalDbContext(PersistenceServiceCollectionExtensions.BuildOptions(options));
     }
 }

@@ -1,7 +1,21 @@
+using Portal.Web.Startup;
+
+// Operator commands (`tokens create ...`) run against the configured database and exit without serving.
+if (await PortalCommands.TryRunAsync(args)) return;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddPortalDatabase();
+builder.AddPortalAuthentication();
+builder.AddPortalApi();
+builder.AddPortalUi();
+builder.AddPortalOperations();
+
 var app = builder.Build();
-app.MapGet("/", () => "Unicron Portal");
+app.UsePortalOperations();
+app.UsePortalAuthentication();
+app.MapPortalApi();
+app.MapPortalUi();
 app.Run();
 
-/// <summary>Entry point, public so tests can host the portal with WebApplicationFactory.</summary>
+/// <summary>Public so tests can host the portal with WebApplicationFactory.</summary>
 public partial class Program;

@@ -29,6 +29,14 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Options for a context on the given database, outside dependency injection (tools, tests).</summary>
+    public static DbContextOptions<PortalDbContext> BuildOptions(DatabaseOptions options)
+    {
+        var builder = new DbContextOptionsBuilder<PortalDbContext>();
+        Configure(builder, options);
+        return builder.Options;
+    }
+
     /// <summary>Points a context at the configured provider, with that provider's migrations assembly.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, DatabaseOptions options)
     {

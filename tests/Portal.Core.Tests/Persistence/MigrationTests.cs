@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Persistence;
+using Portal.Testing;
+
+namespace Portal.Core.Tests.Persistence;
+
+public sealed class MigrationTests
+{
+    [Fact]
+    public async Task Migrations_ApplyOnEmptyPostgres_AndSecondRunIsNoOp()
+    {
+        var cs = await PostgresServer.CreateEmptyDatabaseAsync();
+        await using (var db = PostgresServer.CreateContext(cs))
+        {
+            Assert.NotEmpty(await db.Database.GetPendingMigrationsAsync());
+            await db.Database.MigrateAsync();
+        }
+        await using (var db = PostgresServer.CreateContext(cs))
+        {
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            await db.Database.MigrateAsync();
+            Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+            Assert.Equal(0, await db.Teams.CountAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Migrations_ApplyOnEmptySqlite_AndSecondRunIsNoOp()
+    {
+        var path = SqliteDatabase.NewPath();
+        await using (var db = SqliteDatabase.CreateContext(path))
+        {
+            await db.Database.MigrateAsync();
+        }
+        await using (var db = SqliteDatabase.CreateContext(path))
+        {
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            await db.Database.MigrateAsync();
+            Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        }
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [InlineData(DatabaseProvider.Sqlite)]
+    public async Task Migrations_FromTwoInstancesAtOnce_ApplyExactlyOnce(DatabaseProvider provider)
+    {
+        var options = provider == DatabaseProvider.Postgres
+            ? PostgresServer.Options(await PostgresServer.CreateEmptyDatabaseAsync())
+            : SqliteDatabase.Options(SqliteDatabase.NewPath());
+        PortalDbContext NewContext() => new(PersistenceServiceCollectionExtensions.BuildOptions(options));
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
+        {
+            await using var db = NewContext();
+            await db.Database.MigrateAsync();
+        }));
+
+        await using var check = NewContext();
+        Assert.Empty(await check.Database.GetPendingMigrationsAsync());
+        Assert.Equal(check.Database.GetMigrations().Count(), (await check.Database.GetAppliedMigrationsAsync()).Count());
+    }
+}
