@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Portal.Emulator.Aws.Identity;
+
 namespace Portal.Emulator;
 
 /// <summary>Standalone emulator: <c>dotnet run --project src/Portal.Emulator -- --urls http://127.0.0.1:4566</c>.</summary>
@@ -5,7 +9,43 @@ public static class Program
 {
     public static async Task Main(string[] args)
     {
-        // Filled in by the emulator host work (issue 3).
-        await Task.CompletedTask;
+        var builder = WebApplication.CreateBuilder(args);
+        // LocalStack's port, so AWS tooling habits carry over.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:4566");
+        var options = builder.Configuration.GetSection(EmulatorOptions.SectionName).Get<EmulatorOptions>() ?? new EmulatorOptions();
+        EmulatorApp.ConfigureServices(builder, options);
+        var app = builder.Build();
+        EmulatorApp.MapEndpoints(app);
+        await app.StartAsync();
+
+        var endpoint = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        Console.WriteLine(Banner(endpoint, options, app.Services.GetRequiredService<AccountStore>().Accounts));
+        await app.WaitForShutdownAsync();
+    }
+
+    internal static string Banner(string endpoint, EmulatorOptions options, IReadOnlyList<AccountOptions> accounts)
+    {
+        var lines = new List<string>
+        {
+            $"Unicron cloud emulator (EKS, STS, Kubernetes) listening on {endpoint}",
+            $"  Kubernetes API of a cluster: {endpoint}/k8s/<key> (DescribeCluster's endpoint); admin: {endpoint}/_emulator/",
+            options.StateFile is { Length: > 0 } file ? $"  State file: {Path.GetFullPath(file)}" : "  State: in memory (set Emulator:StateFile to keep it across restarts)",
+        };
+        var primary = accounts.FirstOrDefault(a => a.AccessKeyId is not null);
+        if (primary is not null)
+        {
+            lines.Add("");
+            lines.Add($"# Account {primary.Id} ({primary.Name}):");
+            lines.Add($"export AWS_ACCESS_KEY_ID={primary.AccessKeyId} AWS_SECRET_ACCESS_KEY={primary.SecretAccessKey} AWS_REGION={options.Region} AWS_ENDPOINT_URL={endpoint}");
+        }
+        if (EmulatorHost.FindProvisionerRole(accounts) is { } role)
+        {
+            lines.Add("");
+            lines.Add($"# Provisioner role in account {role.AccountId}, assumable from account {primary!.Id}:");
+            lines.Add($"#   role ARN:    {role.RoleArn}");
+            lines.Add($"#   external id: {role.ExternalId ?? "(none)"}");
+            lines.Add($"#   aws sts assume-role --role-arn {role.RoleArn} --role-session-name me{(role.ExternalId is null ? "" : $" --external-id {role.ExternalId}")}");
+        }
+        return string.Join(Environment.NewLine, lines);
     }
 }

@@ -14,9 +14,10 @@ public enum FaultKind
 
 /// <summary>
 /// A configured fault: applies to a service ("eks", "sts", "kubernetes" or "*") and an operation (or "*"),
-/// either at a rate (0..1) or for the next <see cref="RemainingCalls"/> matching calls.
+/// either at a rate (0..1) or for the next <see cref="RemainingCalls"/> matching calls. <see cref="StatusCode"/> picks
+/// the 5xx of a <see cref="FaultKind.ServerError"/> (500 when null; 503 answers as "service unavailable").
 /// </summary>
-public sealed record FaultRule(string Service, string Operation, FaultKind Kind, double Rate = 0, int? RemainingCalls = null, TimeSpan Latency = default)
+public sealed record FaultRule(string Service, string Operation, FaultKind Kind, double Rate = 0, int? RemainingCalls = null, TimeSpan Latency = default, int? StatusCode = null)
 {
     public bool Matches(string service, string operation) =>
         (Service == "*" || Service == service) && (Operation == "*" || Operation == operation);

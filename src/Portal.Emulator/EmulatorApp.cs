@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+using Portal.Emulator.Aws;
+using Portal.Emulator.Aws.Eks;
+using Portal.Emulator.Aws.Identity;
+using Portal.Emulator.Aws.Sts;
+using Portal.Emulator.Kubernetes;
+using Portal.Emulator.Shared;
+
+namespace Portal.Emulator;
+
+/// <summary>
+/// Composes the emulator on a WebApplication: the AWS half (EKS, STS, admin) and the Kubernetes half. Used by the
+/// standalone <see cref="Program"/> and by <see cref="EmulatorHost"/> (in-process, embedded mode and tests).
+/// </summary>
+public static class EmulatorApp
+{
+    public static void ConfigureServices(WebApplicationBuilder b, EmulatorOptions o)
+    {
+        var clock = o.TimeProvider ?? TimeProvider.System;
+        var services = b.Services;
+        services.AddSingleton(o);
+        services.AddSingleton(clock);
+        services.AddSingleton(new EmulatorCalls(clock));
+        services.AddSingleton(new FaultInjector(o.FaultSeed));
+        services.AddSingleton<EmulatorReset>();
+        services.AddSingleton<AwsModels>();
+        services.AddSingleton<AwsState>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<SigV4Verifier>();
+        services.AddSingleton<CertificateAuthority>();
+        services.AddSingleton<EksService>();
+        services.AddSingleton<EksEndpoints>();
+        services.AddSingleton<StsEndpoints>();
+        services.AddSingleton<ClusterDirectory>();
+        services.AddSingleton<IClusterDirectory>(sp => sp.GetRequiredService<ClusterDirectory>());
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        KubernetesApi.AddServices(services);
+    }
+
+    public static void MapEndpoints(WebApplication app)
+    {
+        AdminEndpoints.Map(app);
+        StsEndpoints.Map(app);
+        EksEndpoints.Map(app);
+        KubernetesApi.Map(app);
+    }
+}

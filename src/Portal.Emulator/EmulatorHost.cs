@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Portal.Emulator.Aws;
+using Portal.Emulator.Aws.Identity;
+using Portal.Emulator.Shared;
+
+namespace Portal.Emulator;
+
+/// <summary>
+/// The emulator started in-process on a loopback port: what the portal's embedded mode and test fixtures use.
+/// Everything the admin endpoints offer is here in C# as well.
+/// </summary>
+public sealed class EmulatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EmulatorHost(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>http://127.0.0.1:PORT/ — the endpoint for EKS, STS (AWS_ENDPOINT_URL), <c>/k8s/{key}</c> and <c>/_emulator/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public EmulatorOptions Options => Services.GetRequiredService<EmulatorOptions>();
+
+    public EmulatorCalls Calls => Services.GetRequiredService<EmulatorCalls>();
+
+    public FaultInjector Faults => Services.GetRequiredService<FaultInjector>();
+
+    public TimeProvider Clock => Services.GetRequiredService<TimeProvider>();
+
+    public IClusterDirectory Clusters => Services.GetRequiredService<IClusterDirectory>();
+
+    /// <summary>The configured accounts (with their long-term keys and roles).</summary>
+    public IReadOnlyList<AccountOptions> Accounts => Services.GetRequiredService<AccountStore>().Accounts;
+
+    /// <summary>The first account with long-term keys: the one printed as <c>export AWS_ACCESS_KEY_ID=...</c>.</summary>
+    public AccountOptions PrimaryAccount => Accounts.First(a => a.AccessKeyId is not null);
+
+    /// <summary>A role in another account that <see cref="PrimaryAccount"/> may assume, with its external id; null when none is configured.</summary>
+    public (string RoleArn, string? ExternalId, string AccountId)? ProvisionerRole => FindProvisionerRole(Accounts);
+
+    public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        EmulatorApp.ConfigureServices(builder, options);
+        var app = builder.Build();
+        EmulatorApp.MapEndpoints(app);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EmulatorHost(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>Forgets clusters, issued credentials, counters and faults (as <c>POST /_emulator/reset</c>).</summary>
+    public Task ResetAsync(CancellationToken ct = default)
+    {
+        AdminEndpoints.Reset(Calls, Faults, Services.GetRequiredService<AwsState>(), Services.GetRequiredService<EmulatorReset>());
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    internal static (string RoleArn, string? ExternalId, string AccountId)? FindProvisionerRole(IReadOnlyList<AccountOptions> accounts)
+    {
+        var primary = accounts.FirstOrDefault(a => a.AccessKeyId is not null);
+        if (primary is null) return null;
+        foreach (var account in accounts.Where(a => a.Id != primary.Id))
+        {
+            foreach (var role in account.Roles.Where(r => r.TrustedAccounts.Contains(primary.Id)))
+            {
+                return (AccountStore.RoleArn(account.Id, role.Name), role.ExternalId, account.Id);
+            }
+        }
+        return null;
+    }
+}
