@@ -8,6 +8,8 @@ public static class Database
     public static WebApplicationBuilder AddPortalDatabase(this WebApplicationBuilder builder)
     {
         builder.Services.AddPortalCore();
+        // Runs after the migrator (hosted services start in registration order).
+        builder.Services.AddHostedService<Identity.DevelopmentBootstrap>();
         return builder;
     }
 }

@@ -1,14 +1,74 @@
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Portal.Core.Persistence;
+using Prometheus;
+
 namespace Portal.Web.Startup;
 
+/// <summary>Liveness and readiness probes, Prometheus metrics, optional OpenTelemetry tracing, proxy headers.</summary>
 public static class Operations
 {
+    /// <summary>The ActivitySource and Meter name of the portal's own spans and counters.</summary>
+    public const string TelemetryName = "Unicron.Portal";
+
     public static WebApplicationBuilder AddPortalOperations(this WebApplicationBuilder builder)
     {
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddHostedService<StartupBanner>();
+
+        // Behind an ingress or load balancer the portal sees the proxy's address and scheme; trust its X-Forwarded-*
+        // headers so OIDC redirect URIs are https and audit entries name the real client.
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+        });
+
+        if (builder.Configuration.GetValue("Telemetry:Tracing:Enabled", false))
+        {
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService(builder.Configuration["Telemetry:ServiceName"] ?? "unicron-portal"))
+                .WithTracing(t => t
+                    .AddSource(TelemetryName)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    // Endpoint, headers and protocol from the standard OTEL_EXPORTER_OTLP_* environment variables.
+                    .AddOtlpExporter());
+        }
         return builder;
     }
 
     public static WebApplication UsePortalOperations(this WebApplication app)
     {
+        if (app.Configuration.GetValue("ForwardedHeaders:Enabled", false)) app.UseForwardedHeaders();
+        app.UseHttpMetrics();
+        // Liveness answers without touching dependencies: a slow database must not get the pod killed.
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
+        app.MapMetrics("/metrics").ExcludeFromDescription();
         return app;
+    }
+
+    private sealed class DatabaseHealthCheck(IDbContextFactory<PortalDbContext> contexts) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
+        {
+            try
+            {
+                await using var db = await contexts.CreateDbContextAsync(ct);
+                return await db.Database.CanConnectAsync(ct)
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy("The database does not accept connections.");
+            }
+            catch (Exception e)
+            {
+                return HealthCheckResult.Unhealthy("The database is unreachable.", e);
+            }
+        }
     }
 }

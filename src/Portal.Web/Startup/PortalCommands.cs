@@ -1,7 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core;
+using Portal.Core.Common;
+using Portal.Core.Persistence;
+using Portal.Core.Tokens;
+
 namespace Portal.Web.Startup;
 
-/// <summary>Operator commands run from the same binary: <c>tokens create --user SUBJECT --scopes admin</c>.</summary>
+/// <summary>
+/// Operator commands run from the same binary and configuration as the portal, e.g.
+/// <c>dotnet run --project src/Portal.Web -- tokens create --user SUBJECT --scopes admin</c>.
+/// </summary>
 public static class PortalCommands
 {
-    public static Task<bool> TryRunAsync(string[] args) => Task.FromResult(false);
+    private const string Usage = """
+        Usage: Portal.Web tokens create --user <oidc-subject> [--scopes read,write,admin] [--name NAME] [--days N]
+        Mints an access token for a user who has signed in at least once, and prints its secret once.
+        """;
+
+    public static async Task<bool> TryRunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "tokens") return false;
+        Environment.ExitCode = await RunTokensAsync(args[1..]);
+        return true;
+    }
+
+    private static async Task<int> RunTokensAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "create") { Console.Error.WriteLine(Usage); return 2; }
+        var options = ParseOptions(args[1..]);
+        if (options is null || !options.TryGetValue("user", out var subject)) { Console.Error.WriteLine(Usage); return 2; }
+        if (!TryParseScopes(options.GetValueOrDefault("scopes", "read,write,admin"), out var scopes))
+        {
+            Console.Error.WriteLine("--scopes must be a comma-separated list of read, write, admin.");
+            return 2;
+        }
+        var days = int.TryParse(options.GetValueOrDefault("days", "30"), out var d) && d > 0 ? d : 30;
+
+        // Everything after the command is ours; configuration comes from appsettings and the environment as usual.
+        var builder = Host.CreateApplicationBuilder([]);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddPortalCore();
+        using var host = builder.Build();
+        var ct = CancellationToken.None;
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        await DatabaseMigrator.MigrateAsync(contexts, host.Services.GetRequiredService<ILogger<DatabaseMarker>>(), ct);
+        try
+        {
+            var created = await host.Services.GetRequiredService<TokenService>()
+                .CreateForSubjectAsync(subject, options.GetValueOrDefault("name", "operator"), scopes, days, ct);
+            Console.WriteLine($"Created token '{created.Token.Name}' ({created.Token.Scopes}) expiring {created.Token.ExpiresAt:u}.");
+            Console.WriteLine("Its secret is shown only now:");
+            Console.WriteLine(created.Secret);
+            return 0;
+        }
+        catch (PortalException e)
+        {
+            Console.Error.WriteLine(e is DomainValidationException v ? string.Join(" ", v.Errors.SelectMany(x => x.Value)) : e.Message);
+            return 1;
+        }
+    }
+
+    private static Dictionary<string, string>? ParseOptions(string[] args)
+    {
+        var result = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--") || i + 1 >= args.Length) return null;
+            result[args[i][2..]] = args[i + 1];
+        }
+        return result;
+    }
+
+    private static bool TryParseScopes(string text, out TokenScopes scopes)
+    {
+        scopes = TokenScopes.None;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<TokenScopes>(part, ignoreCase: true, out var s) || s == TokenScopes.None) return false;
+            scopes |= s;
+        }
+        return scopes != TokenScopes.None;
+    }
+
+    /// <summary>Category for the command's log lines.</summary>
+    private sealed class DatabaseMarker;
 }

@@ -10,6 +10,7 @@ public static class Ui
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<Identity.CurrentActor>();
         return builder;
     }
