@@ -180,6 +180,11 @@ public sealed class AwsServiceModel
     private static bool TryGetInteger(JsonValue value, out long number)
     {
         if (value.TryGetValue(out number)) return true;
+        if (value.TryGetValue<int>(out var small))
+        {
+            number = small;
+            return true;
+        }
         if (value.TryGetValue<double>(out var d) && Math.Floor(d) == d && d is >= long.MinValue and <= long.MaxValue)
         {
             number = (long)d;

@@ -9,7 +9,7 @@ namespace Portal.Emulator.Aws.Eks;
 /// EKS's REST-JSON front: operations are found by the model's method and request URI, inputs are assembled from
 /// the path, query string and JSON body as the model locates them, checked against the model, then run.
 /// </summary>
-public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier verifier, EmulatorCalls calls, FaultInjector faults, EmulatorOptions options)
+public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier verifier, EmulatorCalls calls, FaultInjector faults, EmulatorOptions options, ILogger<EksEndpoints> logger)
 {
     private AwsServiceModel Model => models.Eks;
 
@@ -93,6 +93,12 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
         {
             await WriteErrorAsync(context, e.ErrorType, e.Message, e.ClusterName, e.NodegroupName);
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or KeyNotFoundException)
+        {
+            // A bug of the emulator answers as AWS's own failures do, so clients show it instead of hanging on retries.
+            logger.LogError(e, "EKS {Operation} failed", operation);
+            await WriteErrorAsync(context, "ServerException", $"The emulator failed: {e.Message}", clusterName);
+        }
     }
 
     /// <summary>The model's error for a request that breaks its constraints: the first of these the operation declares.</summary>
@@ -144,7 +150,7 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
                 input[name] = (string)shape["type"]! switch
                 {
                     "list" => new JsonArray([.. values.Select(v => (JsonNode)v)]),
-                    "integer" or "long" => long.TryParse(values[0], out var n) ? JsonValue.Create(n) : JsonValue.Create(values[0]),
+                    "integer" or "long" => long.TryParse(values[0], out var n) ? (n is >= int.MinValue and <= int.MaxValue ? JsonValue.Create((int)n) : JsonValue.Create(n)) : JsonValue.Create(values[0]),
                     "boolean" => bool.TryParse(values[0], out var b) ? JsonValue.Create(b) : JsonValue.Create(values[0]),
                     _ => JsonValue.Create(values[0]),
                 };

@@ -231,6 +231,11 @@ public sealed class SigV4Verifier(AccountStore accounts, EmulatorOptions options
         SignedRequest request, Dictionary<string, string> signedHeaders, string signedHeaderNames, SigningKey key, string region, string service, DateTimeOffset signedAt)
     {
         var uri = new Uri($"{request.Scheme}://{request.Host}{request.RawTarget}");
+        if (signedHeaders.TryGetValue("x-amz-content-sha256", out var declaredHash) && declaredHash != "UNSIGNED-PAYLOAD")
+        {
+            // Sign what arrived, not what was declared: a body changed after signing must not verify.
+            signedHeaders["x-amz-content-sha256"] = Convert.ToHexStringLower(SHA256.HashData(request.Body));
+        }
         if (signedHeaders.ContainsKey("x-amz-content-sha256"))
         {
             // The standalone signer covers exactly these headers (plus host, date, body hash and session token).
@@ -299,7 +304,9 @@ public sealed class SigV4Verifier(AccountStore accounts, EmulatorOptions options
         {
             var lowered = headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value);
             var sorted = (IDictionary<string, string>)SortAndPruneHeaders.Invoke(null, [lowered])!;
-            var canonicalQuery = (string)CanonicalizeQueryParameters.Invoke(null, [query, true])!;
+            // SigV4 orders parameters by name, then by value (repeated names such as UntagResource's tagKeys).
+            var ordered = query.OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal).ToList();
+            var canonicalQuery = (string)CanonicalizeQueryParameters.Invoke(null, [ordered, true])!;
             // doubleEncode=false: the SDK encodes the already-encoded wire path once more, as SigV4 wants for non-S3 services.
             var canonical = (string)CanonicalizeRequest.Invoke(null, [endpoint, encodedPath, method, sorted, canonicalQuery, bodyHash, null, false])!;
             return AWS4Signer.ComputeSignature(key.AccessKeyId, key.SecretAccessKey, region, signedAt.UtcDateTime, service, signedHeaderNames, canonical).Signature;

@@ -146,7 +146,7 @@ public sealed class StsEndpoints(AwsModels models, AccountStore accounts, SigV4V
             if (raw.Key is null) continue;
             if (type is "integer" or "long")
             {
-                if (long.TryParse(raw.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)) input[name] = number;
+                if (int.TryParse(raw.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)) input[name] = number;
                 else unparsable.Add(new ModelViolation(LowerFirst(name), "Member must be a number", raw.Value));
             }
             else

@@ -1,0 +1,22 @@
+namespace Portal.Emulator.Tests.Support;
+
+/// <summary>A clock tests advance by hand, so lifecycles and expiries run without waiting.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset _now = start;
+
+    public ManualClock() : this(DateTimeOffset.UtcNow)
+    {
+    }
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_gate) return _now;
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        lock (_gate) _now += by;
+    }
+}
