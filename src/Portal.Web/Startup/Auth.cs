@@ -68,6 +68,15 @@ public static class Auth
         o.SaveTokens = false;
         o.CallbackPath = "/signin-oidc";
         o.SignedOutCallbackPath = "/signout-callback-oidc";
+        if (!oidc.RequireHttpsMetadata)
+        {
+            // Plain-http loopback providers (tests, local SSO): the default Secure + SameSite=None correlation cookies
+            // would never come back over http.
+            o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+            o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.NonceCookie.SameSite = SameSiteMode.Lax;
+        }
         o.Scope.Clear();
         o.Scope.Add("openid");
         foreach (var scope in oidc.Scopes) o.Scope.Add(scope);
