@@ -1,6 +1,18 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Api.Audit;
+using Portal.Api.Authentication;
+using Portal.Api.Environments;
+using Portal.Api.GroupMappings;
+using Portal.Api.Idempotency;
+using Portal.Api.Infrastructure;
+using Portal.Api.Me;
+using Portal.Api.Members;
+using Portal.Api.Teams;
+using Portal.Api.Tokens;
 
 namespace Portal.Api;
 
@@ -10,14 +22,56 @@ public static class PortalApi
     /// <summary>Name of the authorization policy every API route requires: API schemes only, never the UI cookie.</summary>
     public const string PolicyName = "PortalApi";
 
+    public const string RoutePrefix = "/api";
+    public const string V1 = "/api/v1";
+
     public static IServiceCollection AddPortalApi(this IServiceCollection services)
     {
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        // Binding failures (bad JSON, unparsable query values) become exceptions the problem handler can name
+        // fields from, rather than bare 400s with no body.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+        });
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        services.AddValidation();
+        services.AddPortalApiAuthentication();
+        services.AddPortalOpenApi();
         return services;
     }
 
     public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/v1").RequireAuthorization(PolicyName);
+        if (app is IApplicationBuilder pipeline)
+        {
+            // Problems for API routes even when the host has no exception handler of its own: exceptions from
+            // endpoints, and bodiless 4xx (unknown route, wrong method) get an RFC 9457 body.
+            pipeline.UseWhen(c => c.Request.IsApiRequest(), api =>
+            {
+                api.UseExceptionHandler();
+                api.UseStatusCodePages();
+            });
+            pipeline.UsePortalOpenApi();
+        }
+
+        var v1 = app.MapGroup(V1)
+            .RequireAuthorization(PolicyName)
+            .AddEndpointFilter<IdempotencyFilter>()
+            .AddEndpointFilter<ETagFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
+
+        v1.MapMeEndpoints();
+        v1.MapTeamEndpoints();
+        v1.MapMemberEndpoints();
+        v1.MapGroupMappingEndpoints();
+        v1.MapEnvironmentEndpoints();
+        v1.MapTokenEndpoints();
+        v1.MapAuditEndpoints();
         return app;
     }
 }
