@@ -25,7 +25,8 @@ public sealed class KubernetesEndpoints(
     TimeProvider clock,
     IOptions<KubernetesEmulatorOptions> options)
 {
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    // Go's encoder leaves quotes and most characters alone; clients compare messages as text, so do the same.
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private sealed record Route(string Verb, string Resource, bool IsWrite, bool Public, Func<Task> Answer);
 
