@@ -39,6 +39,10 @@ public static class EmulatorApp
 
     public static void MapEndpoints(WebApplication app)
     {
+        // Fail at start, not at the first request, on bad accounts or missing specifications.
+        app.Services.GetRequiredService<AccountStore>();
+        app.Services.GetRequiredService<AwsModels>();
+
         AdminEndpoints.Map(app);
         StsEndpoints.Map(app);
         EksEndpoints.Map(app);
