@@ -49,9 +49,10 @@ public sealed partial class EnvironmentService(
     {
         var errors = new ValidationErrors();
         if (!Enum.IsDefined(request.Name)) errors.Add("name", "must be one of dev, staging, prod.");
-        CheckAccount(errors, request.AwsAccountId);
+        var accountValid = CheckAccount(errors, request.AwsAccountId);
         CheckRegion(errors, request.Region);
-        CheckRoleArn(errors, request.ProvisionerRoleArn, request.AwsAccountId);
+        // Against an account id that is itself wrong, "the role is in another account" would only be noise.
+        CheckRoleArn(errors, request.ProvisionerRoleArn, accountValid ? request.AwsAccountId : null);
         if (request.ReliabilityTier is { } tier && !Enum.IsDefined(tier)) errors.Add("reliabilityTier", "must be one of best-effort, standard, critical.");
         errors.ThrowIfAny();
 
@@ -126,13 +127,15 @@ public sealed partial class EnvironmentService(
         _ => ReliabilityTier.BestEffort,
     };
 
-    /// <summary>32 random bytes as hex: unguessable, and within STS's 2-1224 characters of [\w+=,.@:/-].</summary>
+    /// <summary>16 random bytes (128 bits) as hex: unguessable, and within STS's 2-1224 characters of [\w+=,.@:/-].</summary>
     private static string NewExternalId() => "unicron-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    private static void CheckAccount(ValidationErrors errors, string? accountId)
+    private static bool CheckAccount(ValidationErrors errors, string? accountId)
     {
         if (string.IsNullOrEmpty(accountId)) errors.Add("awsAccountId", "is required.");
         else if (!AccountId().IsMatch(accountId)) errors.Add("awsAccountId", "must be exactly 12 digits.");
+        else return true;
+        return false;
     }
 
     private void CheckRegion(ValidationErrors errors, string? region)

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Core.Audit;
 using Portal.Core.Environments;
@@ -30,6 +31,8 @@ internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
         b.ToTable("teams");
         b.Property(t => t.Slug).HasMaxLength(Team.SlugMaxLength);
         b.HasIndex(t => t.Slug).IsUnique();
+        // Immutable: AWS tags, namespaces and URLs carry it. EF refuses to save a changed slug instead of renaming.
+        b.Property(t => t.Slug).Metadata.SetAfterSaveBehavior(PropertySaveBehavior.Throw);
         b.Property(t => t.DisplayName).HasMaxLength(Team.DisplayNameMaxLength);
         b.Property(t => t.Description).HasMaxLength(Team.DescriptionMaxLength);
         b.Property(t => t.CostCentre).HasMaxLength(Team.CostCentreMaxLength);

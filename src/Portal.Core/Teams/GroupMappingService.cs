@@ -20,6 +20,7 @@ public sealed class GroupMappingService(IDbContextFactory<PortalDbContext> conte
     {
         var errors = new ValidationErrors();
         TeamService.CheckText(errors, "group", group, GroupMapping.GroupMaxLength, required: true);
+        MemberService.CheckRole(errors, role);
         errors.ThrowIfAny();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Manage, ct);

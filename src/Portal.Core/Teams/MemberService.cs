@@ -36,7 +36,10 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> contexts, T
     /// <summary>Adds someone by e-mail; if they never signed in, they are invited and join at their first sign-in.</summary>
     public async Task<MemberView> AddMemberAsync(PortalActor actor, string teamSlug, string email, TeamRole role, CancellationToken ct)
     {
-        if (UserService.CheckEmail(email) is { } emailError) throw new DomainValidationException("email", emailError);
+        var errors = new ValidationErrors();
+        if (UserService.CheckEmail(email) is { } emailError) errors.Add("email", emailError);
+        CheckRole(errors, role);
+        errors.ThrowIfAny();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Manage, ct, track: true);
         var user = await UserService.FindOrInviteAsync(db, email, ct);
@@ -55,6 +58,9 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> contexts, T
     /// <summary>Changes a role. Edited in the portal, the membership stops following IdP groups.</summary>
     public async Task<MemberView> ChangeRoleAsync(PortalActor actor, string teamSlug, Guid userId, TeamRole role, long? expectedVersion, CancellationToken ct)
     {
+        var errors = new ValidationErrors();
+        CheckRole(errors, role);
+        errors.ThrowIfAny();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Manage, ct, track: true);
         var membership = await FindAsync(db, grant.Team, userId, ct);
@@ -96,6 +102,12 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> contexts, T
         if (others == 0)
             throw new ConflictException($"Team '{team.Slug}' must keep at least one owner: make someone else owner first.", "role");
         db.Entry(team).State = EntityState.Modified;
+    }
+
+    /// <summary>Enums arrive from JSON and forms as numbers too: an undefined one would be stored as a role nobody has.</summary>
+    internal static void CheckRole(ValidationErrors errors, TeamRole role)
+    {
+        if (!Enum.IsDefined(role)) errors.Add("role", "must be one of owner, maintainer, viewer.");
     }
 
     private static object Snapshot(Membership m, User u) => new { user = u.Email, role = m.Role, source = m.Source };

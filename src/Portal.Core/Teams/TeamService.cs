@@ -84,6 +84,8 @@ public sealed class TeamService(
             errors.Add("ownerEmail", "only platform admins may create a team for someone else; leave it out to own the team yourself.");
         else if (request.OwnerEmail is not null && UserService.CheckEmail(request.OwnerEmail) is { } emailError)
             errors.Add("ownerEmail", emailError);
+        else if (request.OwnerEmail is null && actor.Kind == ActorKind.System)
+            errors.Add("ownerEmail", "is required when the portal itself creates a team: it is not a person who could own it.");
         errors.ThrowIfAny();
 
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -106,9 +108,9 @@ public sealed class TeamService(
         var membership = new Membership { Team = team, User = owner, Role = TeamRole.Owner, Source = MembershipSource.Portal, AddedAt = now };
         db.Teams.Add(team);
         db.Memberships.Add(membership);
-        AuditLog.Record(db, actor, now, "team.create", "team", team.Slug, team.Id, null, Snapshot(team));
-        AuditLog.Record(db, actor, now, "membership.create", "membership", $"{team.Slug}/{owner.Email}", team.Id, null,
-            new { team = team.Slug, user = owner.Email, role = TeamRole.Owner });
+        // One change, one entry: the first owner is part of the team's creation, recorded in its "after".
+        AuditLog.Record(db, actor, now, "team.create", "team", team.Slug, team.Id, null,
+            new { slug = team.Slug, displayName = team.DisplayName, description = team.Description, costCentre = team.CostCentre, owner = owner.Email });
         await db.SaveOrConflictAsync($"Team '{request.Slug}'", ct);
         return new TeamView(team, owner.Id == actor.UserId ? TeamRole.Owner : null, 1);
     }

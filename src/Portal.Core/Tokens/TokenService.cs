@@ -66,7 +66,8 @@ public sealed class TokenService(
         Teams.TeamService.CheckText(errors, "name", request.Name, ApiToken.NameMaxLength, required: true);
         if (request.Scopes == TokenScopes.None || (request.Scopes & ~PortalActor.AllScopes) != 0)
             errors.Add("scopes", "must name at least one of read, write, admin.");
-        else if (actor.TokenId is not null && (request.Scopes & ~actor.Scopes) != 0)
+        // Compared with what the token may do (write implies read), so a write token can mint a narrower read token.
+        else if (actor.TokenId is not null && Enum.GetValues<TokenScopes>().Any(s => s != TokenScopes.None && request.Scopes.HasFlag(s) && !actor.HasScope(s)))
             errors.Add("scopes", "a token can only create tokens with scopes it has itself.");
         else if (request.Scopes.HasFlag(TokenScopes.Admin) && !actor.IsPlatformAdmin)
             errors.Add("scopes", "the admin scope is only for platform admins.");

@@ -24,6 +24,26 @@ public sealed class UserService(
     /// </summary>
     public async Task<User> SignInAsync(SignInIdentity identity, CancellationToken ct)
     {
+        // Sign-ins of one person can overlap (two tabs, a retried callback): the first inserts the user, the others
+        // lose on the unique subject or the row version. Each retry starts afresh and finds the winner's row, so a
+        // sign-in never fails because of another sign-in.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SignInOnceAsync(identity, ct);
+            }
+            catch (Exception e) when (e is ConflictException or PreconditionFailedException && attempt < MaxSignInAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
+            }
+        }
+    }
+
+    private const int MaxSignInAttempts = 6;
+
+    private async Task<User> SignInOnceAsync(SignInIdentity identity, CancellationToken ct)
+    {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
         var email = identity.Email.Trim().ToLowerInvariant();
