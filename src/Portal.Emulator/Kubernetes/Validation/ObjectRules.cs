@@ -58,6 +58,8 @@ public static partial class ObjectRules
         {
             case ("apps", "deployments" or "replicasets" or "statefulsets" or "daemonsets"):
                 CheckSelector(obj, errors, type.Singular);
+                if (type.Plural == "deployments")
+                    Supported(errors, Json.Str(obj, "spec", "strategy", "type"), "spec.strategy.type", "Recreate", "RollingUpdate");
                 CheckPodSpec(obj["spec"]?["template"]?["spec"] as JsonObject, "spec.template.spec", errors);
                 var restart = Json.Str(obj, "spec", "template", "spec", "restartPolicy");
                 if (restart is not null && restart != "Always")
@@ -76,6 +78,7 @@ public static partial class ObjectRules
                 break;
             case ("", "services"):
                 var serviceType = Json.Str(obj, "spec", "type") ?? "ClusterIP";
+                Supported(errors, serviceType, "spec.type", "ClusterIP", "ExternalName", "LoadBalancer", "NodePort");
                 if (serviceType != "ExternalName" && Json.Str(obj, "spec", "clusterIP") != "None" && (obj["spec"]?["ports"] as JsonArray ?? []).Count == 0)
                     errors.Add(new("FieldValueRequired", "Required value", "spec.ports"));
                 break;
@@ -84,6 +87,12 @@ public static partial class ObjectRules
                 break;
         }
         return errors;
+    }
+
+    private static void Supported(List<StatusCause> errors, string? value, string field, params string[] supported)
+    {
+        if (value is null || supported.Contains(value)) return;
+        errors.Add(new("FieldValueNotSupported", $"Unsupported value: \"{value}\": supported values: {string.Join(", ", supported.Select(s => $"\"{s}\""))}", field));
     }
 
     private static void CheckSelector(JsonObject obj, List<StatusCause> errors, string singular)
@@ -117,6 +126,11 @@ public static partial class ObjectRules
             var containerPath = $"{path}.containers[{i}]";
             if (string.IsNullOrEmpty(Json.Str(container, "image")))
                 errors.Add(new("FieldValueRequired", "Required value", $"{containerPath}.image"));
+            // The built-in OpenAPI documents carry no enums; kube-apiserver checks these in code.
+            Supported(errors, Json.Str(container, "imagePullPolicy"), $"{containerPath}.imagePullPolicy", "Always", "IfNotPresent", "Never");
+            var ports = container?["ports"] as JsonArray ?? [];
+            for (var p = 0; p < ports.Count; p++)
+                Supported(errors, Json.Str(ports[p], "protocol"), $"{containerPath}.ports[{p}].protocol", "SCTP", "TCP", "UDP");
             var containerName = Json.Str(container, "name");
             if (containerName is not null && !DnsLabel().IsMatch(containerName))
                 errors.Add(new("FieldValueInvalid", $"Invalid value: \"{containerName}\": {LabelMessage}", $"{containerPath}.name"));
