@@ -95,7 +95,8 @@ public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServic
     {
         var parent = PathToField(path);
         if (parent is null) return name;
-        return parent.EndsWith(name, StringComparison.Ordinal) ? parent : $"{parent}.{name}";
+        // Messages may name the .NET member (DisplayName) where the path already names the JSON one (displayName).
+        return parent.EndsWith(name, StringComparison.OrdinalIgnoreCase) ? parent : $"{parent}.{name}";
     }
 
     private static string? PathToField(string? path)

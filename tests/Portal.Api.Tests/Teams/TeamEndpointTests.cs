@@ -259,6 +259,7 @@ public sealed class TeamEndpointTests(ApiFactory api) : IClassFixture<ApiFactory
     [InlineData("limit=0", "limit")]
     [InlineData("limit=1000", "limit")]
     [InlineData("cursor=%25%25%25", "cursor")]
+    [InlineData("search=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "search")]
     public async Task ListTeams_WithBadQuery_Returns400NamingTheParameter(string query, string field)
     {
         var owner = await api.CreateUserAsync("owner");
