@@ -46,8 +46,13 @@ public sealed record PortalActor(
     {
         if (principal.Identity?.IsAuthenticated != true) return null;
         if (!Guid.TryParse(principal.FindFirstValue(ClaimTypes.UserId), out var userId)) return null;
-        var scopes = Enum.TryParse<TokenScopes>(principal.FindFirstValue(ClaimTypes.Scopes), out var s) ? s : AllScopes;
         Guid? tokenId = Guid.TryParse(principal.FindFirstValue(ClaimTypes.TokenId), out var t) ? t : null;
+        var scopeClaim = principal.FindFirstValue(ClaimTypes.Scopes);
+        // Fail closed: a token whose scopes cannot be read gets none (never all), and unknown bits are dropped.
+        // A person signed in without a token (no scope claim) acts with every scope their role allows.
+        var scopes = scopeClaim is null && tokenId is null ? AllScopes
+            : Enum.TryParse<TokenScopes>(scopeClaim, ignoreCase: true, out var s) && (s & ~AllScopes) == 0 ? s
+            : TokenScopes.None;
         // An admin's token acts with admin powers only when it carries the admin scope.
         var isAdmin = principal.HasClaim(ClaimTypes.PlatformAdmin, "true") && (scopes & TokenScopes.Admin) != 0;
         return new PortalActor(

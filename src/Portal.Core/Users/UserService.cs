@@ -92,6 +92,7 @@ public sealed class UserService(
             }
             else if (existing.Source == MembershipSource.IdentityProviderGroup && existing.Role != role)
             {
+                if (existing.Role == TeamRole.Owner && !await KeepsAnotherOwnerAsync(db, teamId, user.Id, ct)) continue;
                 AuditLog.Record(db, actor, now, "membership.sync", "membership", $"{teamId}/{user.Email}", teamId,
                     new { user = user.Email, role = existing.Role }, new { user = user.Email, role, source = "group" });
                 existing.Role = role;
@@ -100,12 +101,23 @@ public sealed class UserService(
         foreach (var stale in memberships.Where(m => m.Source == MembershipSource.IdentityProviderGroup && !granted.ContainsKey(m.TeamId)))
         {
             // Never leave a team without an owner because an IdP group changed.
-            var owners = await db.Memberships.CountAsync(m => m.TeamId == stale.TeamId && m.Role == TeamRole.Owner, ct);
-            if (stale.Role == TeamRole.Owner && owners <= 1) continue;
+            if (stale.Role == TeamRole.Owner && !await KeepsAnotherOwnerAsync(db, stale.TeamId, user.Id, ct)) continue;
             AuditLog.Record(db, actor, now, "membership.sync", "membership", $"{stale.TeamId}/{user.Email}", stale.TeamId,
                 new { user = user.Email, role = stale.Role, source = "group" }, null);
             db.Memberships.Remove(stale);
         }
+    }
+
+    /// <summary>
+    /// Whether the team has an owner besides this user. If so the team row is touched, as the portal does when it
+    /// demotes an owner, so a demotion racing this sync conflicts on the team's version instead of both succeeding.
+    /// </summary>
+    private static async Task<bool> KeepsAnotherOwnerAsync(PortalDbContext db, Guid teamId, Guid userId, CancellationToken ct)
+    {
+        if (!await db.Memberships.AnyAsync(m => m.TeamId == teamId && m.Role == TeamRole.Owner && m.UserId != userId, ct)) return false;
+        var team = await db.Teams.FirstAsync(t => t.Id == teamId, ct);
+        db.Entry(team).State = EntityState.Modified;
+        return true;
     }
 
     public async Task<User> GetUserAsync(Guid userId, CancellationToken ct)

@@ -121,6 +121,44 @@ public abstract class TeamAccessTests(PortalDatabaseFixture database) : ServiceT
     }
 
     [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("everything")]
+    [InlineData("64")]
+    public void FromPrincipal_TokenWithMissingOrUnreadableScopes_GetsNoScopes(string? scopes)
+    {
+        var claims = new List<Claim>
+        {
+            new(PortalActor.ClaimTypes.UserId, Guid.NewGuid().ToString()),
+            new(PortalActor.ClaimTypes.TokenId, Guid.NewGuid().ToString()),
+            new(PortalActor.ClaimTypes.PlatformAdmin, "true"),
+        };
+        if (scopes is not null) claims.Add(new Claim(PortalActor.ClaimTypes.Scopes, scopes));
+
+        var actor = PortalActor.FromPrincipal(new ClaimsPrincipal(new ClaimsIdentity(claims, "token")), null)!;
+
+        Assert.Equal(TokenScopes.None, actor.Scopes);
+        Assert.False(actor.IsPlatformAdmin);
+        Assert.False(actor.HasScope(TokenScopes.Read));
+    }
+
+    [Theory]
+    [InlineData("Read", TokenScopes.Read)]
+    [InlineData("read, write", TokenScopes.Read | TokenScopes.Write)]
+    [InlineData("Read, Write, Admin", PortalActor.AllScopes)]
+    public void FromPrincipal_ReadsTokenScopes(string claim, TokenScopes expected)
+    {
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(
+        [
+            new Claim(PortalActor.ClaimTypes.UserId, Guid.NewGuid().ToString()),
+            new Claim(PortalActor.ClaimTypes.TokenId, Guid.NewGuid().ToString()),
+            new Claim(PortalActor.ClaimTypes.Scopes, claim),
+        ], "token"));
+
+        Assert.Equal(expected, PortalActor.FromPrincipal(principal, null)!.Scopes);
+    }
+
+    [Theory]
     [InlineData(TokenScopes.Read, TokenScopes.Read, true)]
     [InlineData(TokenScopes.Read, TokenScopes.Write, false)]
     [InlineData(TokenScopes.Read, TokenScopes.Admin, false)]

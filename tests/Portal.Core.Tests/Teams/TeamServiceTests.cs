@@ -184,6 +184,18 @@ public abstract class TeamServiceTests(PortalDatabaseFixture database) : Service
     }
 
     [Fact]
+    public async Task CreateTeam_WithSelfServiceOff_IsOnlyForAdmins()
+    {
+        using var services = PortalServices.Create(Database.Options, settings: new Dictionary<string, string?> { ["Teams:SelfServiceCreation"] = "false" });
+        var teams = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TeamService>(services);
+        var (_, person) = await SignInAsync("person");
+        var (_, admin) = await SignInAdminAsync();
+
+        await Assert.ThrowsAsync<ForbiddenException>(() => teams.CreateTeamAsync(person, new NewTeam(Unique("self"), "Self", null, null), Ct));
+        Assert.Equal(TeamRole.Owner, (await teams.CreateTeamAsync(admin, new NewTeam(Unique("byadmin"), "Admin's", null, null), Ct)).MyRole);
+    }
+
+    [Fact]
     public async Task UpdateTeam_ChangesFields_BumpsVersion_AndClearsWithEmptyString()
     {
         var (_, owner) = await SignInAsync("owner");

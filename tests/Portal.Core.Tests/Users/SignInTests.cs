@@ -187,6 +187,52 @@ public abstract class SignInTests(PortalDatabaseFixture database) : ServiceTests
     }
 
     [Fact]
+    public async Task SignIn_GroupSourcedLastOwner_WhoseGroupNowGrantsLess_StaysOwner()
+    {
+        var (_, admin) = await SignInAdminAsync();
+        var team = await CreateTeamAsync(admin);
+        var group = Unique("idp-own");
+        var mapping = await GroupMappings.AddAsync(admin, team.Slug, group, TeamRole.Owner, Ct);
+        var identity = new SignInIdentity("sub-" + Guid.NewGuid(), UniqueEmail("gowner"), "G Owner", [group]);
+        var user = await Users.SignInAsync(identity, Ct);
+        await Members.RemoveMemberAsync(admin, team.Slug, admin.UserId, null, Ct);
+        await GroupMappings.RemoveAsync(admin, team.Slug, mapping.Id, Ct);
+        await GroupMappings.AddAsync(admin, team.Slug, group, TeamRole.Viewer, Ct);
+
+        await Users.SignInAsync(identity, Ct);
+
+        Assert.Equal(TeamRole.Owner, (await MembershipAsync(team, user))?.Role);
+    }
+
+    [Fact]
+    public async Task SignIn_GroupSyncRemovingAnOwner_WhileThePortalDemotesTheOther_NeverLeavesTheTeamWithoutAnOwner()
+    {
+        for (var round = 0; round < 6; round++)
+        {
+            var (alice, aliceActor) = await SignInAsync("alice");
+            var team = await CreateTeamAsync(aliceActor);
+            var group = Unique("idp-own");
+            await GroupMappings.AddAsync(aliceActor, team.Slug, group, TeamRole.Owner, Ct);
+            var identity = new SignInIdentity("sub-" + Guid.NewGuid(), UniqueEmail("gowner"), "G Owner", [group]);
+            var bob = await Users.SignInAsync(identity, Ct);
+
+            await Task.WhenAll(
+                Swallow(() => Users.SignInAsync(identity with { Groups = [] }, Ct)),
+                Swallow(() => Members.ChangeRoleAsync(aliceActor, team.Slug, alice.Id, TeamRole.Viewer, null, Ct)));
+
+            await using var db = Database.CreateContext();
+            Assert.True(await db.Memberships.AnyAsync(m => m.TeamId == team.Id && m.Role == TeamRole.Owner),
+                $"Round {round}: team {team.Slug} was left without an owner (bob {bob.Id}).");
+        }
+    }
+
+    private static async Task Swallow(Func<Task> action)
+    {
+        try { await action(); }
+        catch (Common.PortalException) { /* the losing side of the race may be refused; the invariant is what counts */ }
+    }
+
+    [Fact]
     public async Task SignIn_GroupSync_WritesOneAuditEntryPerMembershipChange()
     {
         var (_, owner) = await SignInAsync("owner");
