@@ -70,7 +70,14 @@ public sealed class AwsTestClient(Uri baseAddress, AWSCredentials? credentials, 
         var errorType = response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.First().Split(':')[0] : null;
         if (errorType is null && !response.IsSuccessStatusCode && text.StartsWith('<'))
         {
-            errorType = XDocument.Parse(text).Descendants().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value;
+            try
+            {
+                errorType = XDocument.Parse(text).Descendants().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value;
+            }
+            catch (System.Xml.XmlException)
+            {
+                // Not an AWS error document (an HTML page from a server that does not know the operation).
+            }
         }
         return new AwsResponse((int)response.StatusCode, errorType, text);
     }

@@ -615,7 +615,8 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
             ["certificateAuthority"] = creating ? new JsonObject() : new JsonObject { ["data"] = ca.PemBase64 },
             ["clientRequestToken"] = c.ClientRequestToken,
             ["platformVersion"] = c.PlatformVersion,
-            ["tags"] = ToJson(c.Tags),
+            // TagMap has min 1: EKS leaves tags out rather than sending an empty map.
+            ["tags"] = c.Tags.Count == 0 ? null : ToJson(c.Tags),
             ["accessConfig"] = new JsonObject
             {
                 ["authenticationMode"] = (string?)c.Request["accessConfig"]?["authenticationMode"] ?? "API_AND_CONFIG_MAP",
@@ -644,7 +645,7 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
             ["autoScalingGroups"] = new JsonArray(new JsonObject { ["name"] = $"eks-{n.Name}-{Hash(n.Arn, 32)}" }),
         };
         json["health"] = new JsonObject { ["issues"] = new JsonArray() };
-        json["tags"] = ToJson(n.Tags);
+        json["tags"] = n.Tags.Count == 0 ? null : ToJson(n.Tags);
         return WithoutNulls(json);
     }
 
@@ -710,9 +711,11 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
 
     private static JsonArray ToJson(IEnumerable<string> items) => new([.. items.Select(i => (JsonNode)i)]);
 
+    /// <summary>EKS omits members it has no value for rather than sending null.</summary>
     private static JsonObject WithoutNulls(JsonObject json)
     {
         foreach (var key in json.Where(p => p.Value is null).Select(p => p.Key).ToList()) json.Remove(key);
+        foreach (var nested in json.Select(p => p.Value).OfType<JsonObject>()) WithoutNulls(nested);
         return json;
     }
 }
