@@ -35,6 +35,11 @@ public static class EmulatorApp
         services.AddSingleton<IClusterDirectory>(sp => sp.GetRequiredService<ClusterDirectory>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         KubernetesApi.AddServices(services);
+        if (!string.IsNullOrWhiteSpace(o.StateFile))
+        {
+            services.AddSingleton<KubernetesStatePersistence>();
+            services.AddHostedService(sp => sp.GetRequiredService<KubernetesStatePersistence>());
+        }
     }
 
     public static void MapEndpoints(WebApplication app)
@@ -47,5 +52,6 @@ public static class EmulatorApp
         StsEndpoints.Map(app);
         EksEndpoints.Map(app);
         KubernetesApi.Map(app);
+        app.Services.GetService<KubernetesStatePersistence>()?.Load();
     }
 }

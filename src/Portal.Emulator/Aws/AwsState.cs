@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Portal.Emulator.Aws.Eks;
 using Portal.Emulator.Aws.Identity;
@@ -30,6 +31,7 @@ public sealed class AwsState
                 Credentials = saved.Credentials;
                 Clusters = saved.Clusters;
                 CertificateAuthorityPem = saved.CertificateAuthorityPem;
+                KubernetesSnapshot = saved.Kubernetes;
             }
         }
     }
@@ -44,6 +46,9 @@ public sealed class AwsState
     /// <summary>The emulator's certificate authority, kept so cluster CA data survives a restart with a state file.</summary>
     public string? CertificateAuthorityPem { get; set; }
 
+    /// <summary>The Kubernetes half's objects (its store's export), saved alongside so clusters keep their contents.</summary>
+    public JsonObject? KubernetesSnapshot { get; set; }
+
     public string? FilePath => _file;
 
     /// <summary>Call under <see cref="Gate"/> after a change.</summary>
@@ -52,7 +57,7 @@ public sealed class AwsState
         if (_file is null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
         var temp = _file + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new Snapshot(Credentials, Clusters, CertificateAuthorityPem), FileJson));
+        File.WriteAllText(temp, JsonSerializer.Serialize(new Snapshot(Credentials, Clusters, CertificateAuthorityPem, KubernetesSnapshot), FileJson));
         File.Move(temp, _file, overwrite: true);
     }
 
@@ -62,6 +67,7 @@ public sealed class AwsState
         {
             Credentials.Clear();
             Clusters.Clear();
+            KubernetesSnapshot = null;
             Changed();
         }
     }
@@ -69,5 +75,6 @@ public sealed class AwsState
     private sealed record Snapshot(
         Dictionary<string, TemporaryCredential> Credentials,
         Dictionary<string, ClusterState> Clusters,
-        string? CertificateAuthorityPem);
+        string? CertificateAuthorityPem,
+        JsonObject? Kubernetes);
 }

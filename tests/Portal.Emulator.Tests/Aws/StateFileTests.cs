@@ -1,4 +1,5 @@
 using Amazon.Runtime;
+using k8s;
 using Amazon.SecurityToken.Model;
 using Portal.Emulator.Tests.Support;
 
@@ -37,6 +38,34 @@ public sealed class StateFileTests : IDisposable
         Assert.Equal(200, (await second.Platform.EksAsync(HttpMethod.Get, "/clusters/durable/node-groups/ng")).Status);
         var asRole = second.Platform.With(new SessionAWSCredentials(assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken));
         Assert.Equal(200, (await asRole.StsAsync(StsTests.Form("GetCallerIdentity"))).Status);
+    }
+
+    [Fact]
+    public async Task StateFile_KeepsTheClustersKubernetesObjectsAcrossRestarts()
+    {
+        var file = Path.Combine(_directory, "state.json");
+        string endpoint;
+        await using (var first = await AwsEmulator.StartAsync(o => o.StateFile = file))
+        {
+            endpoint = (string)(await first.CreateActiveClusterAsync(first.Platform, "kube"))["endpoint"]!;
+            using var kube = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration
+            {
+                Host = endpoint, TokenProvider = new Kubernetes.EksTokenProvider(first.Platform, "kube"),
+            });
+            await kube.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = "kept" } });
+        }
+
+        await using var second = await AwsEmulator.StartAsync(o => o.StateFile = file);
+        var described = (await second.Platform.EksAsync(HttpMethod.Get, "/clusters/kube")).Json["cluster"]!;
+        var key = ((string)described["endpoint"]!).Split('/')[^1];
+        using var again = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration
+        {
+            Host = new Uri(second.Host.BaseAddress, $"k8s/{key}").ToString(), TokenProvider = new Kubernetes.EksTokenProvider(second.Platform, "kube"),
+        });
+
+        var kept = await again.CoreV1.ReadNamespaceAsync("kept");
+
+        Assert.Equal("kept", kept.Metadata.Name);
     }
 
     [Fact]
