@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
+using Portal.Api.Infrastructure;
 
 namespace Portal.Api.Authentication;
 
@@ -25,11 +25,6 @@ internal static class ApiProblems
 
     private static async Task WriteAsync(HttpContext http, int status, string title, string detail)
     {
-        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        });
+        await ProblemDetailsExceptionHandler.WriteAsync(http, new ProblemDetails { Status = status, Title = title, Detail = detail });
     }
 }

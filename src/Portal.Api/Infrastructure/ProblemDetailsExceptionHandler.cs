@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Api.Idempotency;
 using Portal.Core.Common;
 
@@ -13,15 +14,30 @@ namespace Portal.Api.Infrastructure;
 /// failures (malformed JSON, wrong types, unknown fields, unparsable query values) and our own idempotency refusal.
 /// Anything else is left to the default 500 problem, without details.
 /// </summary>
-public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class ProblemDetailsExceptionHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
         if (!http.Request.IsApiRequest()) return false;
         var problem = Map(exception);
         if (problem is null) return false;
-        http.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+        await WriteAsync(http, problem);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a problem through the problem-details service (so customisations such as traceId apply) or, when the
+    /// client's Accept header names no JSON type (a browser, curl -H 'Accept: text/html'), as JSON anyway: an API
+    /// error is always a problem body.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext http, ProblemDetails problem)
+    {
+        http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        var problems = http.RequestServices.GetService<IProblemDetailsService>();
+        if (problems is not null && await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
+            return;
+        problem.Extensions.TryAdd("traceId", http.TraceIdentifier);
+        await http.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json");
     }
 
     public static ProblemDetails? Map(Exception exception) => exception switch
