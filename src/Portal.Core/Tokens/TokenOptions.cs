@@ -14,4 +14,8 @@ public sealed class TokenOptions
     /// <summary>Used when a request names no expiry.</summary>
     [Range(1, 3650)]
     public int DefaultLifetimeDays { get; set; } = 30;
+
+    /// <summary>Last-used is written at most this often per token, so busy scripts do not turn every read into a write.</summary>
+    [Range(0, 86400)]
+    public int LastUsedGranularitySeconds { get; set; } = (int)TokenService.LastUsedGranularity.TotalSeconds;
 }

@@ -27,7 +27,7 @@ public sealed class TokenService(
     /// </summary>
     public const string SecretPrefix = "ucp_pat_";
 
-    /// <summary>Last-used is written at most this often per token, so busy scripts do not turn reads into writes.</summary>
+    /// <summary>The default of <see cref="TokenOptions.LastUsedGranularitySeconds"/>.</summary>
     public static readonly TimeSpan LastUsedGranularity = TimeSpan.FromMinutes(1);
 
     public async Task<Page<ApiToken>> ListAsync(PortalActor actor, string? cursor, int? limit, CancellationToken ct)
@@ -92,8 +92,15 @@ public sealed class TokenService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var user = await db.Users.FirstOrDefaultAsync(u => u.Subject == subject, ct)
                    ?? throw new NotFoundException("User with subject", subject);
-        if (scopes.HasFlag(TokenScopes.Admin) && !user.IsPlatformAdmin)
-            throw new DomainValidationException("scopes", $"{user.Email} is not a platform admin, so cannot hold the admin scope.");
+        var errors = new ValidationErrors();
+        if (scopes == TokenScopes.None || (scopes & ~PortalActor.AllScopes) != 0)
+            errors.Add("scopes", "must name at least one of read, write, admin.");
+        else if (scopes.HasFlag(TokenScopes.Admin) && !user.IsPlatformAdmin)
+            errors.Add("scopes", $"{user.Email} is not a platform admin, so cannot hold the admin scope.");
+        // Operators' tokens obey the same ceiling as everyone's: a forgotten ten-year token is a standing risk.
+        if (lifetimeDays < 1 || lifetimeDays > options.Value.MaxLifetimeDays)
+            errors.Add("lifetimeDays", $"must be between 1 and {options.Value.MaxLifetimeDays}.");
+        errors.ThrowIfAny();
         var now = clock.GetUtcNow();
         var created = Mint(name, user.Id, scopes, now.AddDays(lifetimeDays), now);
         db.ApiTokens.Add(created.Token);
@@ -128,7 +135,7 @@ public sealed class TokenService(
         var token = await db.ApiTokens.Include(t => t.User).FirstOrDefaultAsync(t => t.SecretHash == hash, ct);
         var now = clock.GetUtcNow();
         if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now) return null;
-        if (token.LastUsedAt is null || now - token.LastUsedAt >= LastUsedGranularity)
+        if (token.LastUsedAt is null || now - token.LastUsedAt >= TimeSpan.FromSeconds(options.Value.LastUsedGranularitySeconds))
         {
             // A plain UPDATE without the concurrency token: last-used is bookkeeping and must never fail a request.
             await db.ApiTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);

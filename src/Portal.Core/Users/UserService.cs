@@ -114,8 +114,10 @@ public sealed class UserService(
     /// </summary>
     private static async Task<bool> KeepsAnotherOwnerAsync(PortalDbContext db, Guid teamId, Guid userId, CancellationToken ct)
     {
-        if (!await db.Memberships.AnyAsync(m => m.TeamId == teamId && m.Role == TeamRole.Owner && m.UserId != userId, ct)) return false;
+        // The version is read before the owners are counted: read after, it could already include a demotion
+        // committed after our count, and the guard would pass with an outdated count.
         var team = await db.Teams.FirstAsync(t => t.Id == teamId, ct);
+        if (!await db.Memberships.AnyAsync(m => m.TeamId == teamId && m.Role == TeamRole.Owner && m.UserId != userId, ct)) return false;
         db.Entry(team).State = EntityState.Modified;
         return true;
     }

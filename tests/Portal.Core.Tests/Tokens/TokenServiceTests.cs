@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Access;
 using Portal.Core.Common;
 using Portal.Core.Tests.Infrastructure;
 using Portal.Core.Tokens;
@@ -212,6 +213,56 @@ public abstract class TokenServiceTests(PortalDatabaseFixture database) : Servic
         var created = await tokens.CreateAsync(actor, new NewToken("x", TokenScopes.Read, null), Ct);
         Assert.Equal(clock.GetUtcNow().AddDays(7), created.Token.ExpiresAt);
     }
+
+    [Fact]
+    public async Task LastUsedGranularity_ComesFromConfiguration()
+    {
+        using var services = PortalServices.Create(Database.Options, settings: new Dictionary<string, string?> { ["Tokens:LastUsedGranularitySeconds"] = "0" });
+        var tokens = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TokenService>(services);
+        var clock = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TestClock>(services);
+        var (_, actor) = await SignInAsync("scripter");
+        var created = await tokens.CreateAsync(actor, new NewToken("ci", TokenScopes.Read, null), Ct);
+
+        await tokens.AuthenticateAsync(created.Secret, Ct);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await tokens.AuthenticateAsync(created.Secret, Ct);
+
+        Assert.Equal(clock.GetUtcNow(), await LastUsedAsync(created.Token.Id));
+    }
+
+    [Fact]
+    public async Task CreateForSubject_MintsATokenForThatUser_AuditedAsSystem()
+    {
+        var (admin, _) = await SignInAdminAsync();
+        var last = await LastAuditIdAsync();
+
+        var created = await Tokens.CreateForSubjectAsync(admin.Subject!, "bootstrap", PortalActor.AllScopes, 30, Ct);
+
+        var result = await Tokens.AuthenticateAsync(created.Secret, Ct);
+        Assert.Equal(admin.Id, result?.User.Id);
+        var entry = Assert.Single(await AuditEntriesAfterAsync(last));
+        Assert.Equal(("token.create", Core.Audit.ActorKind.System), (entry.Action, entry.ActorKind));
+    }
+
+    [Theory]
+    [InlineData(TokenScopes.Admin, 30, "scopes")]
+    [InlineData(TokenScopes.None, 30, "scopes")]
+    [InlineData(TokenScopes.Read, 0, "lifetimeDays")]
+    [InlineData(TokenScopes.Read, 91, "lifetimeDays")]
+    public async Task CreateForSubject_WithBadScopesOrLifetime_ThrowsValidation_AndWritesNothing(TokenScopes scopes, int days, string field)
+    {
+        var (user, _) = await SignInAsync("operator");
+
+        var e = await Assert.ThrowsAsync<DomainValidationException>(() => Tokens.CreateForSubjectAsync(user.Subject!, "op", scopes, days, Ct));
+
+        Assert.Equal([field], e.Errors.Keys);
+        await using var db = Database.CreateContext();
+        Assert.False(await db.ApiTokens.AnyAsync(t => t.UserId == user.Id));
+    }
+
+    [Fact]
+    public async Task CreateForSubject_UnknownSubject_ThrowsNotFound() =>
+        await Assert.ThrowsAsync<NotFoundException>(() => Tokens.CreateForSubjectAsync("sub-nobody-" + Guid.NewGuid(), "op", TokenScopes.Read, 30, Ct));
 
     [Fact]
     public async Task ListAndRevoke_OnlyTheOwnersTokens()
