@@ -175,6 +175,26 @@ public abstract class EnvironmentServiceTests(PortalDatabaseFixture database) : 
     }
 
     [Fact]
+    public async Task Update_ConcurrentlyWithTheSameVersion_ExactlyOneSucceeds()
+    {
+        var (_, owner) = await SignInAsync("owner");
+        var team = await CreateTeamAsync(owner);
+        await Environments.RegisterAsync(owner, team.Slug, Dev(), Ct);
+        var regions = new[] { "us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-north-1" };
+
+        var outcomes = await Task.WhenAll(regions.Select(async region =>
+        {
+            try { await Environments.UpdateAsync(owner, team.Slug, EnvironmentName.Dev, new EnvironmentChanges(region, null, null), 1, Ct); return null; }
+            catch (Exception e) { return e; }
+        }));
+
+        Assert.Single(outcomes, o => o is null);
+        Assert.All(outcomes.Where(o => o is not null), o => Assert.IsType<PreconditionFailedException>(o));
+        var stored = await Environments.GetAsync(owner, team.Slug, EnvironmentName.Dev, Ct);
+        Assert.Equal(2, stored.Version);
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheEnvironment_AndAStaleVersionIsRefused()
     {
         var (_, owner) = await SignInAsync("owner");

@@ -141,6 +141,22 @@ public abstract class MemberServiceTests(PortalDatabaseFixture database) : Servi
     }
 
     [Fact]
+    public async Task ChangeRole_ConcurrentlyWithTheSameVersion_ExactlyOneSucceeds()
+    {
+        var (_, owner) = await SignInAsync("owner");
+        var team = await CreateTeamAsync(owner);
+        var (bob, _) = await AddMemberAsync(owner, team, TeamRole.Viewer, "bob");
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            Try(() => Members.ChangeRoleAsync(owner, team.Slug, bob.Id, i % 2 == 0 ? TeamRole.Maintainer : TeamRole.Owner, 1, Ct))));
+
+        Assert.Single(outcomes, o => o is null);
+        Assert.All(outcomes.Where(o => o is not null), o => Assert.IsType<PreconditionFailedException>(o));
+        await using var db = Database.CreateContext();
+        Assert.Equal(2, (await db.Memberships.SingleAsync(m => m.TeamId == team.Id && m.UserId == bob.Id)).Version);
+    }
+
+    [Fact]
     public async Task TwoOwners_DemotingEachOtherConcurrently_NeverLeaveTheTeamWithoutAnOwner()
     {
         for (var round = 0; round < 5; round++)

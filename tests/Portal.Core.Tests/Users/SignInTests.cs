@@ -104,6 +104,23 @@ public abstract class SignInTests(PortalDatabaseFixture database) : ServiceTests
     }
 
     [Fact]
+    public async Task SignIn_AfterTheGroupMappingIsDeleted_RemovesTheGroupMembership()
+    {
+        var (_, owner) = await SignInAsync("owner");
+        var team = await CreateTeamAsync(owner);
+        var group = Unique("idp-gone");
+        var mapping = await GroupMappings.AddAsync(owner, team.Slug, group, TeamRole.Maintainer, Ct);
+        var identity = new SignInIdentity("sub-" + Guid.NewGuid(), UniqueEmail("follower"), "Follower", [group]);
+        var user = await Users.SignInAsync(identity, Ct);
+        Assert.NotNull(await MembershipAsync(team, user));
+
+        await GroupMappings.RemoveAsync(owner, team.Slug, mapping.Id, Ct);
+        await Users.SignInAsync(identity, Ct);
+
+        Assert.Null(await MembershipAsync(team, user));
+    }
+
+    [Fact]
     public async Task SignIn_WithConfiguredGroupMapping_GrantsTheConfiguredRole_AndIgnoresMappingsToMissingTeams()
     {
         var (_, admin) = await SignInAdminAsync();
