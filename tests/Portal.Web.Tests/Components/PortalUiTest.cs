@@ -116,5 +116,16 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
         return parameters is null ? Render<TPage>() : Render<TPage>(parameters);
     }
 
+    /// <summary>
+    /// What a reload or navigating away does to a page: every rendered component (and its memory) is disposed, so
+    /// the next <see cref="RenderPage{TPage}"/> starts from what the services return.
+    /// </summary>
+    protected async Task LeavePageAsync()
+    {
+        await DisposeComponentsAsync();
+        _dialogs = null;
+        _snackbars = null;
+    }
+
     private static string Capitalize(string name) => char.ToUpperInvariant(name[0]) + name[1..];
 }
