@@ -143,6 +143,7 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
     [InlineData("""{"name":"x","scopes":["read"],"expiresAt":"2999-01-01T00:00:00Z"}""", "expiresAt")]
     [InlineData("""{"name":"x","scopes":["read"],"expiresAt":"tomorrow"}""", "expiresAt")]
     [InlineData("""{"name":"x","scopes":[]}""", "scopes")]
+    [InlineData("""{"name":"x","scopes":["read","read","read","read"]}""", "scopes")]
     [InlineData("""{"name":"x","scopes":["sudo"]}""", "scopes[0]")]
     [InlineData("""{"name":"x","scopes":"read"}""", "scopes")]
     [InlineData("""{"name":"","scopes":["read"]}""", "name")]
