@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Portal.Emulator.Aws;
 using Portal.Emulator.Aws.Eks;
@@ -16,6 +17,7 @@ public static class EmulatorApp
 {
     public static void ConfigureServices(WebApplicationBuilder b, EmulatorOptions o)
     {
+        Validator.ValidateObject(o, new ValidationContext(o), validateAllProperties: true);
         var clock = o.TimeProvider ?? TimeProvider.System;
         var services = b.Services;
         services.AddSingleton(o);

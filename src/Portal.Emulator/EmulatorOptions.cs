@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace Portal.Emulator;
@@ -11,9 +12,11 @@ public sealed class EmulatorOptions
     public const string SectionName = "Emulator";
 
     /// <summary>Loopback port for <see cref="EmulatorHost.StartAsync"/>; 0 picks a free one.</summary>
+    [Range(0, 65535)]
     public int Port { get; set; }
 
     /// <summary>The region printed for the preconfigured account and used when a request names none.</summary>
+    [Required, RegularExpression("^[a-z]{2}(-[a-z]+)+-[0-9]$")]
     public string Region { get; set; } = "us-east-1";
 
     /// <summary>
@@ -34,9 +37,11 @@ public sealed class EmulatorOptions
     public LifecycleOptions Lifecycle { get; set; } = new();
 
     /// <summary>Clusters one account may hold per region (ResourceLimitExceededException beyond).</summary>
+    [Range(1, 10_000)]
     public int MaxClustersPerRegion { get; set; } = 100;
 
     /// <summary>Node groups one cluster may hold (ResourceLimitExceededException beyond).</summary>
+    [Range(1, 10_000)]
     public int MaxNodegroupsPerCluster { get; set; } = 30;
 
     /// <summary>How far a request's X-Amz-Date may be from the emulator's clock, as AWS allows (15 minutes).</summary>

@@ -138,6 +138,17 @@ public sealed class EksClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DescribeCluster_FromAnotherRegion_ReturnsResourceNotFoundException()
+    {
+        await _emulator.CreateActiveClusterAsync(Eks, "regional");
+        using var ireland = new AwsTestClient(_emulator.Host.BaseAddress, Eks.Credentials, _emulator.Clock, "eu-west-1");
+
+        var response = await ireland.EksAsync(HttpMethod.Get, "/clusters/regional");
+
+        Assert.Equal((404, "ResourceNotFoundException"), (response.Status, response.ErrorType));
+    }
+
+    [Fact]
     public async Task ListClusters_WithMaxResults_PagesWithNextToken()
     {
         foreach (var name in new[] { "c", "a", "b" }) await Eks.EksAsync(HttpMethod.Post, "/clusters", AwsEmulator.ClusterRequest(name));

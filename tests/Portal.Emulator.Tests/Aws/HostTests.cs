@@ -58,6 +58,13 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task StartAsync_WithInvalidRegion_Fails()
+    {
+        await Assert.ThrowsAsync<System.ComponentModel.DataAnnotations.ValidationException>(() =>
+            EmulatorHost.StartAsync(new EmulatorOptions { Region = "mars" }, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task StartAsync_WithInvalidAccountId_Fails()
     {
         var options = new EmulatorOptions { Accounts = [new AccountOptions { Id = "12", Name = "bad" }] };

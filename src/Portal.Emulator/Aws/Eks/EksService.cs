@@ -193,7 +193,7 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
     {
         var cluster = FindCluster(call, Name(input));
         var nodegroupName = (string?)input["nodegroupName"];
-        if (nodegroupName is not null) FindNodegroup(call, cluster, nodegroupName);
+        if (nodegroupName is not null) FindNodegroup(cluster, nodegroupName);
         var id = (string)input["updateId"]!;
         var update = cluster.Updates.FirstOrDefault(u => u.Id == id && u.NodegroupName == nodegroupName)
             ?? throw new EksException("ResourceNotFoundException", $"No update found for ID: {id}", cluster.Name, nodegroupName);
@@ -204,7 +204,7 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
     {
         var cluster = FindCluster(call, Name(input));
         var nodegroupName = (string?)input["nodegroupName"];
-        if (nodegroupName is not null) FindNodegroup(call, cluster, nodegroupName);
+        if (nodegroupName is not null) FindNodegroup(cluster, nodegroupName);
         var ids = cluster.Updates.Where(u => u.NodegroupName == nodegroupName).Select(u => u.Id);
         var (page, next) = Page(ids, input, sort: false);
         return new JsonObject { ["updateIds"] = ToJson(page), ["nextToken"] = next };
@@ -488,10 +488,10 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
     private (ClusterState Cluster, NodegroupState Nodegroup) FindNodegroup(EksCall call, JsonObject input)
     {
         var cluster = FindCluster(call, (string)input["clusterName"]!);
-        return (cluster, FindNodegroup(call, cluster, (string)input["nodegroupName"]!));
+        return (cluster, FindNodegroup(cluster, (string)input["nodegroupName"]!));
     }
 
-    private static NodegroupState FindNodegroup(EksCall call, ClusterState cluster, string name) =>
+    private static NodegroupState FindNodegroup(ClusterState cluster, string name) =>
         cluster.Nodegroups.GetValueOrDefault(name)
             ?? throw new EksException("ResourceNotFoundException", $"No node group found for name: {name}.", cluster.Name, name);
 
