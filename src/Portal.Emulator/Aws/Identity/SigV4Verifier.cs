@@ -60,7 +60,7 @@ public sealed class SigV4Verifier(AccountStore accounts, EmulatorOptions options
         }
         if (!authorization.StartsWith(Algorithm + " ", StringComparison.Ordinal))
         {
-            return Fail(AuthFailureKind.Incomplete, $"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={authorization}");
+            return Fail(AuthFailureKind.Incomplete, $"Unsupported AWS 'algorithm': '{authorization.Split(' ')[0]}'. Authorization={authorization}");
         }
         var parts = authorization[(Algorithm.Length + 1)..]
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
