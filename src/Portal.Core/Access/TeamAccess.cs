@@ -39,7 +39,7 @@ public static class TeamAccess
 
     public static async Task<TeamGrant> RequireAsync(
         PortalDbContext db, PortalActor actor, string teamSlug, TeamPermission permission, CancellationToken ct,
-        bool track = false)
+        bool track = false, TokenScopes? requiredScope = null)
     {
         var query = track ? db.Teams : db.Teams.AsNoTracking();
         var team = await query.FirstOrDefaultAsync(t => t.Slug == teamSlug, ct);
@@ -52,7 +52,8 @@ public static class TeamAccess
 
         if (role is null && !actor.IsPlatformAdmin) throw new NotFoundException("Team", teamSlug);
 
-        RequireScope(actor, RequiredScope(permission));
+        // Reading something only owners may read (the team's audit log) needs the owner role but only the read scope.
+        RequireScope(actor, requiredScope ?? RequiredScope(permission));
         if (!actor.IsPlatformAdmin && role < MinimumRole(permission))
             throw new ForbiddenException(
                 $"Your role in team '{teamSlug}' is {role.ToString()!.ToLowerInvariant()}; this needs {MinimumRole(permission).ToString().ToLowerInvariant()} or higher.");

@@ -20,6 +20,10 @@ public enum AuditOutcome
 /// </summary>
 public sealed class AuditEntry
 {
+    public const int ActorNameMaxLength = 320;
+    public const int TargetIdMaxLength = 256;
+    public const int ClientAddressMaxLength = 64;
+
     /// <summary>Monotonic, so the log has a stable order without sorting by timestamp (SQLite cannot).</summary>
     public long Id { get; set; }
 

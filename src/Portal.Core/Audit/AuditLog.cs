@@ -33,19 +33,24 @@ public static class AuditLog
             ActorKind = actor.Kind,
             ActorUserId = actor.UserId == Guid.Empty ? null : actor.UserId,
             ActorTokenId = actor.TokenId,
-            ActorName = actor.Name,
+            // Cut to the columns: a long e-mail in a target id must not make the change it records fail (PostgreSQL
+            // enforces lengths); the full values stay in the before/after JSON.
+            ActorName = Truncate(actor.Name, AuditEntry.ActorNameMaxLength)!,
             Action = action,
             TargetType = targetType,
-            TargetId = targetId,
+            TargetId = Truncate(targetId, AuditEntry.TargetIdMaxLength)!,
             TeamId = teamId,
             BeforeJson = Serialize(before),
             AfterJson = Serialize(after),
-            ClientAddress = actor.ClientAddress,
+            ClientAddress = Truncate(actor.ClientAddress, AuditEntry.ClientAddressMaxLength),
             Outcome = AuditOutcome.Succeeded,
         };
         db.AuditEntries.Add(entry);
         return entry;
     }
+
+    private static string? Truncate(string? value, int maxLength) =>
+        value is null || value.Length <= maxLength ? value : value[..(maxLength - 1)] + "…";
 
     public static string? Serialize(object? snapshot)
     {

@@ -23,7 +23,7 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> contexts)
 
         if (query.Team is not null)
         {
-            var grant = await TeamAccess.RequireAsync(db, actor, query.Team, TeamPermission.Manage, ct);
+            var grant = await TeamAccess.RequireAsync(db, actor, query.Team, TeamPermission.Manage, ct, requiredScope: Tokens.TokenScopes.Read);
             entries = entries.Where(e => e.TeamId == grant.Team.Id);
         }
         else if (!actor.IsPlatformAdmin)

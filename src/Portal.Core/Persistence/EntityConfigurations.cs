@@ -19,7 +19,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         b.HasIndex(u => u.Subject).IsUnique();
         b.Property(u => u.Email).HasMaxLength(320);
         b.HasIndex(u => u.Email).IsUnique();
-        b.Property(u => u.DisplayName).HasMaxLength(200);
+        b.Property(u => u.DisplayName).HasMaxLength(User.DisplayNameMaxLength);
         b.Property(u => u.Version).IsConcurrencyToken();
     }
 }
@@ -103,11 +103,11 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
     {
         b.ToTable("audit_entries");
         b.Property(a => a.Id).ValueGeneratedOnAdd();
-        b.Property(a => a.ActorName).HasMaxLength(320);
+        b.Property(a => a.ActorName).HasMaxLength(AuditEntry.ActorNameMaxLength);
         b.Property(a => a.Action).HasMaxLength(64);
         b.Property(a => a.TargetType).HasMaxLength(64);
-        b.Property(a => a.TargetId).HasMaxLength(256);
-        b.Property(a => a.ClientAddress).HasMaxLength(64);
+        b.Property(a => a.TargetId).HasMaxLength(AuditEntry.TargetIdMaxLength);
+        b.Property(a => a.ClientAddress).HasMaxLength(AuditEntry.ClientAddressMaxLength);
         b.HasIndex(a => a.TeamId);
         b.HasIndex(a => new { a.TargetType, a.TargetId });
     }

@@ -8,6 +8,8 @@ namespace Portal.Core.Users;
 /// </summary>
 public sealed class User : IVersioned
 {
+    public const int DisplayNameMaxLength = 200;
+
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
     /// <summary>The OIDC <c>sub</c> claim, unique per identity provider; null until the first sign-in.</summary>

@@ -49,15 +49,18 @@ public sealed class UserService(
         var email = identity.Email.Trim().ToLowerInvariant();
         var user = await db.Users.FirstOrDefaultAsync(u => u.Subject == identity.Subject, ct)
                    ?? await db.Users.FirstOrDefaultAsync(u => u.Subject == null && u.Email == email, ct);
+        // The IdP decides names, not us: a blank one falls back to the e-mail, a long one is cut to the column
+        // (PostgreSQL would refuse it and the sign-in would fail).
+        var displayName = string.IsNullOrWhiteSpace(identity.DisplayName) ? null : FitDisplayName(identity.DisplayName.Trim());
         if (user is null)
         {
-            user = new User { Subject = identity.Subject, Email = email, DisplayName = identity.DisplayName, FirstSeenAt = now };
+            user = new User { Subject = identity.Subject, Email = email, DisplayName = displayName ?? FitDisplayName(email), FirstSeenAt = now };
             db.Users.Add(user);
         }
         user.Subject = identity.Subject;
         user.FirstSeenAt ??= now;
         user.LastSeenAt = now;
-        if (!string.IsNullOrWhiteSpace(identity.DisplayName)) user.DisplayName = identity.DisplayName;
+        if (displayName is not null) user.DisplayName = displayName;
         if (user.Email != email && !await db.Users.AnyAsync(u => u.Email == email && u.Id != user.Id, ct)) user.Email = email;
 
         var groups = identity.Groups.ToHashSet(StringComparer.Ordinal);
@@ -145,10 +148,13 @@ public sealed class UserService(
         var normalized = email.Trim().ToLowerInvariant();
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == normalized, ct);
         if (user is not null) return user;
-        user = new User { Email = normalized, DisplayName = normalized };
+        user = new User { Email = normalized, DisplayName = FitDisplayName(normalized) };
         db.Users.Add(user);
         return user;
     }
+
+    private static string FitDisplayName(string name) =>
+        name.Length <= User.DisplayNameMaxLength ? name : name[..User.DisplayNameMaxLength];
 
     /// <summary>The problem with an e-mail address, or null.</summary>
     public static string? CheckEmail(string? email)

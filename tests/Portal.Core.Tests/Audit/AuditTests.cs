@@ -214,6 +214,17 @@ public abstract class AuditTests(PortalDatabaseFixture database) : ServiceTests(
     }
 
     [Fact]
+    public async Task OwnersReadOnlyToken_CanReadTheTeamsLog()
+    {
+        var (owner, ownerActor) = await SignInAsync("owner");
+        var team = await CreateTeamAsync(ownerActor);
+
+        var page = await Audit.ListAsync(PortalActors.ForToken(owner, TokenScopes.Read), new AuditQuery(Team: team.Slug), Ct);
+
+        Assert.Equal("team.create", Assert.Single(page.Items).Action);
+    }
+
+    [Fact]
     public async Task List_FiltersByAction()
     {
         var (_, owner) = await SignInAsync("owner");

@@ -46,6 +46,23 @@ public abstract class MemberServiceTests(PortalDatabaseFixture database) : Servi
     }
 
     [Fact]
+    public async Task AddMember_WithLongestAllowedEmail_IsStoredAndAudited()
+    {
+        var (_, owner) = await SignInAsync("owner");
+        var team = await CreateTeamAsync(owner);
+        // A valid address near the 320-character limit: longer than the audit's target column on its own.
+        var email = $"{Guid.NewGuid():N}{new string('a', 32)}@{new string('b', 63)}.{new string('c', 63)}.{new string('d', 63)}.{new string('e', 50)}.com";
+        Assert.Null(UserService.CheckEmail(email));
+        var last = await LastAuditIdAsync();
+
+        var view = await Members.AddMemberAsync(owner, team.Slug, email, TeamRole.Viewer, Ct);
+
+        Assert.Equal(email, view.User.Email);
+        var entry = Assert.Single(await AuditEntriesAfterAsync(last));
+        Assert.Contains(email, entry.AfterJson);
+    }
+
+    [Fact]
     public async Task AddMember_Twice_ThrowsConflict()
     {
         var (_, owner) = await SignInAsync("owner");

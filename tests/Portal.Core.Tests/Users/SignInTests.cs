@@ -59,6 +59,31 @@ public abstract class SignInTests(PortalDatabaseFixture database) : ServiceTests
     }
 
     [Fact]
+    public async Task SignIn_WithOverlongDisplayName_StoresItShortened()
+    {
+        var subject = "sub-" + Guid.NewGuid();
+        var name = new string('N', 500);
+
+        var user = await Users.SignInAsync(new SignInIdentity(subject, UniqueEmail("long"), name, []), Ct);
+
+        await using var db = Database.CreateContext();
+        var stored = await db.Users.SingleAsync(u => u.Subject == subject);
+        Assert.Equal(user.Id, stored.Id);
+        Assert.Equal(200, stored.DisplayName.Length);
+        Assert.StartsWith("NNN", stored.DisplayName);
+    }
+
+    [Fact]
+    public async Task SignIn_WithoutDisplayName_UsesTheEmail()
+    {
+        var email = UniqueEmail("nameless");
+
+        var user = await Users.SignInAsync(new SignInIdentity("sub-" + Guid.NewGuid(), email, " ", []), Ct);
+
+        Assert.Equal(email, user.DisplayName);
+    }
+
+    [Fact]
     public async Task SignIn_ConcurrentFirstSignInsOfOnePerson_BothSucceedWithOneUser()
     {
         var email = UniqueEmail("double");
