@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Bunit;
 using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -43,6 +44,13 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
         // CurrentActor reads the client address from the circuit's first request; there is none in bunit.
         Services.AddHttpContextAccessor();
         Services.AddScoped<CurrentActor>();
+        // In the app the antiforgery token comes from the first HTTP request; bunit has none, so hand it one.
+        Services.AddSingleton<AntiforgeryStateProvider>(new FixedAntiforgery());
+    }
+
+    private sealed class FixedAntiforgery : AntiforgeryStateProvider
+    {
+        public override AntiforgeryRequestToken GetAntiforgeryToken() => new("test-antiforgery-token", "__RequestVerificationToken");
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -97,6 +105,11 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
     protected IRenderedComponent<MudSnackbarProvider> Snackbars =>
         _snackbars ?? throw new InvalidOperationException("Render a page with RenderPage first.");
 
+    /// <summary>Where menus and select lists render their items.</summary>
+    protected IRenderedComponent<MudPopoverProvider> Popovers =>
+        _popovers ?? throw new InvalidOperationException("Render a page with RenderPage first.");
+
+    private IRenderedComponent<MudPopoverProvider>? _popovers;
     private IRenderedComponent<MudDialogProvider>? _dialogs;
     private IRenderedComponent<MudSnackbarProvider>? _snackbars;
 
@@ -109,7 +122,7 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
     {
         if (_dialogs is null)
         {
-            Render<MudPopoverProvider>();
+            _popovers = Render<MudPopoverProvider>();
             _dialogs = Render<MudDialogProvider>();
             _snackbars = Render<MudSnackbarProvider>();
         }
@@ -123,6 +136,7 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
     protected async Task LeavePageAsync()
     {
         await DisposeComponentsAsync();
+        _popovers = null;
         _dialogs = null;
         _snackbars = null;
     }
