@@ -22,6 +22,7 @@ public sealed class DevelopmentBootstrap(
     TeamService teams,
     GroupMappingService groupMappings,
     TokenService tokens,
+    IOptions<TokenOptions> tokenOptions,
     IHostApplicationLifetime lifetime,
     Microsoft.AspNetCore.Hosting.Server.IServer server,
     ILogger<DevelopmentBootstrap> logger) : IHostedService
@@ -44,7 +45,7 @@ public sealed class DevelopmentBootstrap(
             new NewTeam(DevelopmentPersonas.DemoTeam, "Demo team", "Where the development personas meet.", "CC-DEMO", DevelopmentPersonas.Owner.Email), ct);
         await groupMappings.AddAsync(PortalActor.System, DevelopmentPersonas.DemoTeam, DevelopmentPersonas.DemoOwnersGroup, TeamRole.Owner, ct);
         await groupMappings.AddAsync(PortalActor.System, DevelopmentPersonas.DemoTeam, DevelopmentPersonas.DemoViewersGroup, TeamRole.Viewer, ct);
-        var created = await tokens.CreateForSubjectAsync(admin.Subject, "bootstrap", PortalActor.AllScopes, 30, ct);
+        var created = await tokens.CreateForSubjectAsync(admin.Subject, "bootstrap", PortalActor.AllScopes, tokenOptions.Value.DefaultLifetimeDays, ct);
 
         // Printed once the server listens, so the curl line names the real address.
         lifetime.ApplicationStarted.Register(() => logger.LogWarning(

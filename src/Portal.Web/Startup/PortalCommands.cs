@@ -34,13 +34,18 @@ public static class PortalCommands
             Console.Error.WriteLine("--scopes must be a comma-separated list of read, write, admin.");
             return 2;
         }
-        var days = int.TryParse(options.GetValueOrDefault("days", "30"), out var d) && d > 0 ? d : 30;
 
         // Everything after the command is ours; configuration comes from appsettings and the environment as usual.
         var builder = Host.CreateApplicationBuilder([]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPortalCore();
         using var host = builder.Build();
+        var lifetimes = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TokenOptions>>().Value;
+        if (!int.TryParse(options.GetValueOrDefault("days", lifetimes.DefaultLifetimeDays.ToString()), out var days) || days < 1)
+        {
+            Console.Error.WriteLine($"--days must be a whole number from 1 to {lifetimes.MaxLifetimeDays}.");
+            return 2;
+        }
         var ct = CancellationToken.None;
         var contexts = host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
         await DatabaseMigrator.MigrateAsync(contexts, host.Services.GetRequiredService<ILogger<DatabaseMarker>>(), ct);
