@@ -33,6 +33,7 @@ public static class OpenApiDocumentation
             o.DocInclusionPredicate((_, description) =>
                 description.RelativePath?.StartsWith(PortalApi.RoutePrefix.TrimStart('/'), StringComparison.OrdinalIgnoreCase) == true);
             o.CustomSchemaIds(SchemaId);
+            o.OperationFilter<Idempotency.IdempotencyKeyOperationFilter>();
             o.SupportNonNullableReferenceTypes();
             o.NonNullableReferenceTypesAsRequired();
             o.AddSecurityDefinition(AccessTokenSecurity, new OpenApiSecurityScheme

@@ -18,7 +18,9 @@ public sealed partial class ProblemDetailsExceptionHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        if (!http.Request.IsApiRequest()) return false;
+        // Binding failures are client errors wherever they happen (RouteHandlerOptions.ThrowOnBadRequest is global);
+        // domain exceptions outside the API are left to the UI's own error handling.
+        if (!http.Request.IsApiRequest() && exception is not BadHttpRequestException) return false;
         var problem = Map(exception);
         if (problem is null) return false;
         await WriteAsync(http, problem);

@@ -25,6 +25,7 @@ public sealed class ConventionTests(ApiFactory api) : IClassFixture<ApiFactory>
         var create = paths["/api/v1/teams"]!["post"]!["responses"]!.AsObject();
         foreach (var status in new[] { "201", "400", "401", "403", "409", "422" })
             Assert.True(create.ContainsKey(status), $"POST /api/v1/teams does not document {status}");
+        Assert.Contains(paths["/api/v1/teams"]!["post"]!["parameters"]!.AsArray(), p => (string?)p!["name"] == "Idempotency-Key");
         var tier = document["components"]!["schemas"]!["ReliabilityTier"]!["enum"]!.AsArray().Select(v => (string?)v);
         Assert.Contains("best-effort", tier);
     }
