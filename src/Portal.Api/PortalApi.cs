@@ -43,13 +43,9 @@ public static class PortalApi
     {
         if (app is IApplicationBuilder pipeline)
         {
-            // Problems for API routes even when the host has no exception handler of its own: exceptions from
-            // endpoints, and bodiless 4xx (unknown route, wrong method) get an RFC 9457 body.
-            pipeline.UseWhen(c => c.Request.IsApiRequest(), api =>
-            {
-                api.UseExceptionHandler();
-                api.UseStatusCodePages();
-            });
+            // Bodiless 4xx on API routes (unknown route, wrong method) get an RFC 9457 body too. Exceptions are
+            // turned into problems by the host's UseExceptionHandler(), which runs first in the pipeline.
+            pipeline.UseWhen(c => c.Request.IsApiRequest(), api => api.UseStatusCodePages());
             pipeline.UsePortalOpenApi();
         }
 

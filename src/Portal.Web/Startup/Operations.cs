@@ -45,6 +45,9 @@ public static class Operations
 
     public static WebApplication UsePortalOperations(this WebApplication app)
     {
+        // First in the pipeline: every exception, from any middleware or endpoint, becomes an RFC 9457 problem
+        // (Portal.Api's handler maps domain and binding errors to 4xx); nothing leaks a stack trace.
+        app.UseExceptionHandler();
         if (app.Configuration.GetValue("ForwardedHeaders:Enabled", false)) app.UseForwardedHeaders();
         app.UseHttpMetrics();
         // Liveness answers without touching dependencies: a slow database must not get the pod killed.
