@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Portal.Emulator.Aws;
 using Portal.Emulator.Aws.Identity;
 using Portal.Emulator.Shared;
@@ -14,14 +12,29 @@ public sealed class EmulatorHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EmulatorHost(WebApplication app, Uri baseAddress)
+    private EmulatorHost(WebApplication app)
     {
         _app = app;
-        BaseAddress = baseAddress;
+        var addresses = app.Services.GetRequiredService<EmulatorAddresses>();
+        BaseAddress = WithSlash(addresses.Http!);
+        HttpsBaseAddress = addresses.Https is { } https ? WithSlash(https) : null;
+        KubernetesBaseAddress = WithSlash(new Uri(addresses.KubernetesBaseUrl(null)));
     }
 
     /// <summary>http://127.0.0.1:PORT/ — the endpoint for EKS, STS (AWS_ENDPOINT_URL), <c>/k8s/{key}</c> and <c>/_emulator/</c>.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>
+    /// https://127.0.0.1:PORT/ — the same endpoints over TLS, with a certificate issued by <see cref="CertificateAuthorityPem"/>;
+    /// null when <see cref="EmulatorOptions.Https"/> is off.
+    /// </summary>
+    public Uri? HttpsBaseAddress { get; }
+
+    /// <summary>What DescribeCluster's <c>endpoint</c> starts with (<c>{KubernetesBaseAddress}k8s/{key}</c>): the HTTPS address unless configured otherwise.</summary>
+    public Uri KubernetesBaseAddress { get; }
+
+    /// <summary>The cluster CA certificate (PEM) that DescribeCluster returns base64-encoded and that issued the HTTPS certificate.</summary>
+    public string CertificateAuthorityPem => Services.GetRequiredService<CertificateAuthority>().CertificatePem;
 
     public IServiceProvider Services => _app.Services;
 
@@ -51,14 +64,13 @@ public sealed class EmulatorHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environments.Production,
         });
-        builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}"); // the HTTPS listener is added by ConfigureServices
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         EmulatorApp.ConfigureServices(builder, options);
         var app = builder.Build();
         EmulatorApp.MapEndpoints(app);
         await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EmulatorHost(app, new Uri(address.TrimEnd('/') + "/"));
+        return new EmulatorHost(app);
     }
 
     /// <summary>Forgets clusters, issued credentials, counters and faults (as <c>POST /_emulator/reset</c>).</summary>
@@ -73,6 +85,8 @@ public sealed class EmulatorHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    private static Uri WithSlash(Uri uri) => new(uri.GetLeftPart(UriPartial.Authority) + "/");
 
     internal static (string RoleArn, string? ExternalId, string AccountId)? FindProvisionerRole(IReadOnlyList<AccountOptions> accounts)
     {

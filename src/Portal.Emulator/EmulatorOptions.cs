@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Portal.Emulator.Kubernetes;
 
 namespace Portal.Emulator;
 
@@ -15,13 +16,24 @@ public sealed class EmulatorOptions
     [Range(0, 65535)]
     public int Port { get; set; }
 
+    /// <summary>
+    /// Also listen on HTTPS with a certificate issued by the emulator's cluster CA (the CA DescribeCluster returns), and
+    /// advertise clusters' Kubernetes endpoints there, as EKS does: kubectl (client-go) sends no bearer token to an
+    /// http:// server. The AWS APIs stay reachable over plain HTTP as well.
+    /// </summary>
+    public bool Https { get; set; } = true;
+
+    /// <summary>Port of the HTTPS listener; 0 picks a free one. Empty: the first HTTP port + 1 (4567 standalone), free when that is 0.</summary>
+    [Range(0, 65535)]
+    public int? HttpsPort { get; set; }
+
     /// <summary>The region printed for the preconfigured account and used when a request names none.</summary>
     [Required, RegularExpression("^[a-z]{2}(-[a-z]+)+-[0-9]$")]
     public string Region { get; set; } = "us-east-1";
 
     /// <summary>
-    /// The base URL clusters' Kubernetes endpoints are built on (<c>{PublicBaseUrl}/k8s/{key}</c>). Empty: the
-    /// scheme and host the EKS request arrived on.
+    /// The base URL clusters' Kubernetes endpoints are built on (<c>{PublicBaseUrl}/k8s/{key}</c>). Empty: the HTTPS
+    /// listener (<c>https://127.0.0.1:PORT</c>), or the scheme and host the EKS request arrived on when HTTPS is off.
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
@@ -35,6 +47,12 @@ public sealed class EmulatorOptions
     public IReadOnlyList<string> EffectiveKubernetesVersions => KubernetesVersions.Count > 0 ? KubernetesVersions : ["1.30", "1.31", "1.32", "1.33", "1.34"];
 
     public LifecycleOptions Lifecycle { get; set; } = new();
+
+    /// <summary>
+    /// The Kubernetes half: controller delays, known Helm charts, watch limits (section <c>Emulator:Kubernetes</c>).
+    /// The host keeps this instance, so changes after start apply to the next controller step as well.
+    /// </summary>
+    public KubernetesEmulatorOptions Kubernetes { get; set; } = new();
 
     /// <summary>Clusters one account may hold per region (ResourceLimitExceededException beyond).</summary>
     [Range(1, 10_000)]

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Portal.Emulator.Aws.Identity;
 
 namespace Portal.Emulator;
@@ -18,17 +16,21 @@ public static class Program
         EmulatorApp.MapEndpoints(app);
         await app.StartAsync();
 
-        var endpoint = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-        Console.WriteLine(Banner(endpoint, options, app.Services.GetRequiredService<AccountStore>().Accounts));
+        var addresses = app.Services.GetRequiredService<EmulatorAddresses>();
+        var endpoint = addresses.Http?.GetLeftPart(UriPartial.Authority) ?? addresses.KubernetesBaseUrl(null);
+        Console.WriteLine(Banner(endpoint, addresses.KubernetesBaseUrl(null), options, app.Services.GetRequiredService<AccountStore>().Accounts));
         await app.WaitForShutdownAsync();
     }
 
-    internal static string Banner(string endpoint, EmulatorOptions options, IReadOnlyList<AccountOptions> accounts)
+    /// <param name="endpoint">The plain-HTTP endpoint for the AWS APIs and the admin endpoints.</param>
+    /// <param name="kubernetesBaseUrl">What clusters' Kubernetes endpoints are built on (the HTTPS listener unless configured otherwise).</param>
+    internal static string Banner(string endpoint, string kubernetesBaseUrl, EmulatorOptions options, IReadOnlyList<AccountOptions> accounts)
     {
         var lines = new List<string>
         {
-            $"Unicron cloud emulator (EKS, STS, Kubernetes) listening on {endpoint}",
-            $"  Kubernetes API of a cluster: {endpoint}/k8s/<key> (DescribeCluster's endpoint); admin: {endpoint}/_emulator/",
+            $"Unicron cloud emulator (EKS, STS, Kubernetes) listening on {endpoint}{(kubernetesBaseUrl.StartsWith("https://", StringComparison.Ordinal) ? $" and {kubernetesBaseUrl}" : "")}",
+            $"  Kubernetes API of a cluster: {kubernetesBaseUrl}/k8s/<key> (DescribeCluster's endpoint, certificate from its certificateAuthority); admin: {endpoint}/_emulator/",
+            $"  kubectl: aws --endpoint-url {endpoint} eks update-kubeconfig --name <cluster> --kubeconfig ./<cluster>.kubeconfig",
             options.StateFile is { Length: > 0 } file ? $"  State file: {Path.GetFullPath(file)}" : "  State: in memory (set Emulator:StateFile to keep it across restarts)",
         };
         var primary = accounts.FirstOrDefault(a => a.AccessKeyId is not null);

@@ -49,7 +49,6 @@ public sealed class EndToEndTests : IAsyncLifetime
         var created = await eks.EksAsync(HttpMethod.Post, "/clusters", AwsEmulator.ClusterRequest("ml-dev", "1.34"));
         Assert.Equal("arn:aws:eks:us-east-1:222222222222:cluster/ml-dev", (string?)created.Json["cluster"]!["arn"]);
         var cluster = await WaitForAsync(eks, "/clusters/ml-dev", "cluster");
-        var endpoint = (string)cluster["endpoint"]!;
         Assert.NotNull(cluster["certificateAuthority"]!["data"]);
         Assert.Equal(404, (await _emulator.Platform.EksAsync(HttpMethod.Get, "/clusters/ml-dev")).Status);
 
@@ -66,8 +65,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         await WaitForAsync(eks, "/clusters/ml-dev/node-groups/gpu-a10g", "nodegroup");
 
         // Kubernetes: the official client with EKS tokens minted from the assumed role.
-        using var kube = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = endpoint, TokenProvider = new EksTokenProvider(eks, "ml-dev") });
-        using var wrongCluster = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = endpoint, TokenProvider = new EksTokenProvider(eks, "other") });
+        using var kube = KubeCluster.Connect(cluster, new EksTokenProvider(eks, "ml-dev"));
+        using var wrongCluster = KubeCluster.Connect(cluster, new EksTokenProvider(eks, "other"));
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => wrongCluster.CoreV1.ListNamespaceAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
 

@@ -13,11 +13,15 @@ namespace Portal.Emulator.Kubernetes;
 /// </summary>
 public static class KubernetesApi
 {
-    public static void AddServices(IServiceCollection services)
+    /// <param name="options">
+    /// The options to use, as the emulator host passes <c>EmulatorOptions.Kubernetes</c>; this very instance is served, so
+    /// later changes are live. Null: bound from configuration section <see cref="KubernetesEmulatorOptions.SectionName"/>.
+    /// </param>
+    public static void AddServices(IServiceCollection services, KubernetesEmulatorOptions? options = null)
     {
-        services.AddOptions<KubernetesEmulatorOptions>()
-            .BindConfiguration(KubernetesEmulatorOptions.SectionName)
-            .ValidateDataAnnotations();
+        var optionsBuilder = services.AddOptions<KubernetesEmulatorOptions>().ValidateDataAnnotations();
+        if (options is null) optionsBuilder.BindConfiguration(KubernetesEmulatorOptions.SectionName);
+        else services.AddSingleton<IOptions<KubernetesEmulatorOptions>>(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton<KubernetesSpecs>();
         services.AddSingleton<KubernetesStore>();
         services.AddSingleton<ResourceCatalog>();

@@ -27,7 +27,8 @@ public sealed class EksClusterTests : IAsyncLifetime
         var active = (await Eks.EksAsync(HttpMethod.Get, "/clusters/alpha")).Json["cluster"]!;
         Assert.Equal("ACTIVE", (string?)active["status"]);
         var endpoint = (string)active["endpoint"]!;
-        Assert.StartsWith(_emulator.Host.BaseAddress + "k8s/", endpoint);
+        Assert.StartsWith(_emulator.Host.HttpsBaseAddress + "k8s/", endpoint);
+        Assert.StartsWith("https://127.0.0.1:", endpoint);
         var key = endpoint[(endpoint.LastIndexOf('/') + 1)..];
         Assert.Equal("alpha", _emulator.Host.Clusters.FindByKey(key)!.Name);
         var pem = System.Text.Encoding.ASCII.GetString(Convert.FromBase64String((string)active["certificateAuthority"]!["data"]!));

@@ -44,24 +44,17 @@ public sealed class StateFileTests : IDisposable
     public async Task StateFile_KeepsTheClustersKubernetesObjectsAcrossRestarts()
     {
         var file = Path.Combine(_directory, "state.json");
-        string endpoint;
         await using (var first = await AwsEmulator.StartAsync(o => o.StateFile = file))
         {
-            endpoint = (string)(await first.CreateActiveClusterAsync(first.Platform, "kube"))["endpoint"]!;
-            using var kube = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration
-            {
-                Host = endpoint, TokenProvider = new Kubernetes.EksTokenProvider(first.Platform, "kube"),
-            });
+            var cluster = await first.CreateActiveClusterAsync(first.Platform, "kube");
+            using var kube = Kubernetes.KubeCluster.Connect(cluster, new Kubernetes.EksTokenProvider(first.Platform, "kube"));
             await kube.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = "kept" } });
         }
 
         await using var second = await AwsEmulator.StartAsync(o => o.StateFile = file);
         var described = (await second.Platform.EksAsync(HttpMethod.Get, "/clusters/kube")).Json["cluster"]!;
-        var key = ((string)described["endpoint"]!).Split('/')[^1];
-        using var again = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration
-        {
-            Host = new Uri(second.Host.BaseAddress, $"k8s/{key}").ToString(), TokenProvider = new Kubernetes.EksTokenProvider(second.Platform, "kube"),
-        });
+        // The restarted emulator's HTTPS certificate still chains to the CA the first one handed out.
+        using var again = Kubernetes.KubeCluster.Connect(described, new Kubernetes.EksTokenProvider(second.Platform, "kube"));
 
         var kept = await again.CoreV1.ReadNamespaceAsync("kept");
 

@@ -21,10 +21,12 @@ public sealed class DoneWhenTests
     public async Task ProvisionAClusterAndRunAScaledGpuWorkload_AsThePortalWould()
     {
         var clock = new TestClock();
-        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions { TimeProvider = clock, Lifecycle = LifecycleOptions.Instant });
-        var k8sOptions = Portal.Emulator.Kubernetes.KubernetesApi.Options(host.Services);
-        k8sOptions.DeploymentReadyDelay = TimeSpan.FromSeconds(20);
-        k8sOptions.ScaledObjectReadyDelay = TimeSpan.FromSeconds(5);
+        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions
+        {
+            TimeProvider = clock,
+            Lifecycle = LifecycleOptions.Instant,
+            Kubernetes = { DeploymentReadyDelay = TimeSpan.FromSeconds(20), ScaledObjectReadyDelay = TimeSpan.FromSeconds(5) },
+        });
         var platform = host.PrimaryAccount;
         var (roleArn, externalId, teamAccount) = host.ProvisionerRole!.Value;
 
@@ -43,7 +45,7 @@ public sealed class DoneWhenTests
         // 2. Create the cluster (a malformed request first), wait for ACTIVE.
         var malformed = await eks.EksAsync(HttpMethod.Post, "/clusters", AwsEmulator.ClusterRequest("-not a name-"));
         Assert.Equal((400, "InvalidParameterException"), (malformed.Status, malformed.ErrorType));
-        var endpoint = await KubeCluster.CreateActiveClusterAsync(eks, clock, "team-dev");
+        var cluster = await KubeCluster.CreateActiveClusterAsync(eks, clock, "team-dev");
         var described = (await eks.EksAsync(HttpMethod.Get, "/clusters/team-dev")).Json["cluster"]!;
         Assert.Contains($":{teamAccount}:", (string)described["arn"]!);
 
@@ -63,8 +65,8 @@ public sealed class DoneWhenTests
         Assert.Equal("ACTIVE", (string?)(await eks.EksAsync(HttpMethod.Get, "/clusters/team-dev/node-groups/gpu-a10g")).Json["nodegroup"]!["status"]);
 
         // 4. Kubernetes with an EKS token minted from the assumed role; a token for another cluster is refused.
-        using var kube = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = endpoint, TokenProvider = new EksTokenProvider(eks, "team-dev") });
-        using var stranger = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = endpoint, TokenProvider = new EksTokenProvider(eks, "other") });
+        using var kube = KubeCluster.Connect(cluster, new EksTokenProvider(eks, "team-dev"));
+        using var stranger = KubeCluster.Connect(cluster, new EksTokenProvider(eks, "other"));
         var unauthorized = await Assert.ThrowsAsync<HttpOperationException>(() => stranger.CoreV1.ListNamespaceAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.Response.StatusCode);
 

@@ -4,18 +4,18 @@ using Xunit.Abstractions;
 
 namespace Portal.Emulator.Tests.Kubernetes;
 
-/// <summary>The installed kubectl against an emulated cluster, through a temporary kubeconfig holding an EKS token.</summary>
+/// <summary>
+/// The installed kubectl straight at an emulated cluster, as at EKS: DescribeCluster's https endpoint, its
+/// <c>certificateAuthority.data</c> as the only trusted CA, and an EKS token (client-go sends no token to http://).
+/// </summary>
 public sealed class KubectlTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private KubeCluster _cluster = null!;
-    private TlsProxy _tls = null!;
     private string _kubeconfig = "";
 
     public async Task InitializeAsync()
     {
         _cluster = await KubeCluster.StartAsync();
-        _tls = await TlsProxy.StartAsync(_cluster.Host.BaseAddress);
-        var server = new Uri(_tls.Address, new Uri(_cluster.Endpoint).AbsolutePath);
         _kubeconfig = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(_kubeconfig, $"""
             apiVersion: v1
@@ -23,8 +23,8 @@ public sealed class KubectlTests(ITestOutputHelper output) : IAsyncLifetime
             clusters:
             - name: emulated
               cluster:
-                server: {server}
-                insecure-skip-tls-verify: true
+                server: {_cluster.Endpoint}
+                certificate-authority-data: {_cluster.Described["certificateAuthority"]!["data"]}
             users:
             - name: eks
               user:
@@ -39,20 +39,25 @@ public sealed class KubectlTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         File.Delete(_kubeconfig);
-        await _tls.DisposeAsync();
+        if (Directory.Exists(_kubeconfig + "-cache")) Directory.Delete(_kubeconfig + "-cache", recursive: true);
         await _cluster.DisposeAsync();
     }
 
     internal static string? Kubectl => new[] { "/usr/bin/kubectl", "/usr/local/bin/kubectl" }.FirstOrDefault(File.Exists);
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(string arguments, string? stdin = null)
+    private Task<(int Code, string Out, string Err)> RunAsync(string arguments, string? stdin = null) =>
+        RunKubectlAsync(output, _kubeconfig, arguments, stdin);
+
+    internal static async Task<(int Code, string Out, string Err)> RunKubectlAsync(ITestOutputHelper output, string kubeconfig, string arguments,
+        string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(Kubectl!, $"--kubeconfig {_kubeconfig} --cache-dir {_kubeconfig}-cache {arguments}")
+        var start = new ProcessStartInfo(Kubectl!, $"--kubeconfig {kubeconfig} --cache-dir {kubeconfig}-cache {arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = stdin is not null,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         if (stdin is not null)
         {
@@ -113,6 +118,34 @@ public sealed class KubectlTests(ITestOutputHelper output) : IAsyncLifetime
         var deleted = await RunAsync("delete deployment from-kubectl --wait=true --timeout=20s");
         Assert.True(deleted.Code == 0, deleted.Err);
         Assert.Empty((await _cluster.Client.AppsV1.ListNamespacedDeploymentAsync("default")).Items);
+    }
+
+    [KubectlFact]
+    public async Task Kubectl_WithAnotherCa_RefusesTheEmulatorsCertificate()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var stranger = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=stranger", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var strangerData = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(stranger.ExportCertificatePem()));
+        var config = await File.ReadAllTextAsync(_kubeconfig);
+        await File.WriteAllTextAsync(_kubeconfig, config.Replace((string)_cluster.Described["certificateAuthority"]!["data"]!, strangerData));
+
+        var refused = await RunAsync("get namespaces");
+
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("certificate signed by unknown authority", refused.Err);
+    }
+
+    [Fact]
+    public async Task KubernetesClient_FromTheSameKubeconfig_VerifiesTheCertificateWithTheClusterCa()
+    {
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig);
+        Assert.False(config.SkipTlsVerify);
+        using var client = new k8s.Kubernetes(config);
+
+        var namespaces = await client.CoreV1.ListNamespaceAsync();
+
+        Assert.Contains(namespaces.Items, n => n.Metadata.Name == "kube-system");
     }
 }
 

@@ -9,7 +9,7 @@ namespace Portal.Emulator.Aws.Eks;
 /// EKS's REST-JSON front: operations are found by the model's method and request URI, inputs are assembled from
 /// the path, query string and JSON body as the model locates them, checked against the model, then run.
 /// </summary>
-public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier verifier, EmulatorCalls calls, FaultInjector faults, EmulatorOptions options, ILogger<EksEndpoints> logger)
+public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier verifier, EmulatorCalls calls, FaultInjector faults, EmulatorAddresses addresses, ILogger<EksEndpoints> logger)
 {
     private AwsServiceModel Model => models.Eks;
 
@@ -82,8 +82,7 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
 
         try
         {
-            var baseUrl = string.IsNullOrEmpty(options.PublicBaseUrl) ? $"{request.Scheme}://{request.Host}" : options.PublicBaseUrl;
-            var output = eks.Invoke(operation, new EksCall(caller!, baseUrl), input);
+            var output = eks.Invoke(operation, new EksCall(caller!, addresses.KubernetesBaseUrl(context.Request)), input);
             context.Response.StatusCode = Model.SuccessCode(operation);
             context.Response.Headers["x-amzn-RequestId"] = AwsRequest.RequestId();
             context.Response.ContentType = "application/json";
