@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
+using Portal.Core.Clusters;
 using Portal.Core.Common;
 using Portal.Core.Environments;
+using Portal.Core.Events;
 using Portal.Core.Idempotency;
 using Portal.Core.Teams;
 using Portal.Core.Tokens;
@@ -20,6 +22,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Cluster> Clusters => Set<Cluster>();
+    public DbSet<NodePool> NodePools => Set<NodePool>();
+    public DbSet<ResourceEvent> ResourceEvents => Set<ResourceEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
