@@ -35,8 +35,19 @@ public static class AccountEndpoints
             detail: "Set Auth:Oidc:Authority to the OpenID Connect provider's issuer URL.");
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext http, IOptions<OidcOptions> oidc)
+    private static async Task<IResult> SignOutAsync(HttpContext http, IOptions<OidcOptions> oidc, IAntiforgery antiforgery)
     {
+        // The form binds no fields, so minimal APIs would not check its antiforgery token by themselves; without this,
+        // any site could sign a user out with a cross-site POST.
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Sign-out needs the form's antiforgery token",
+                detail: "Use the Sign out button in the portal.");
+        }
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         // With SSO, also end the provider's session; it sends the browser back to the portal afterwards.
         return oidc.Value.IsConfigured

@@ -34,6 +34,33 @@ public sealed partial class DevelopmentSignInTests
     }
 
     [Fact]
+    public async Task SignOut_NeedsTheFormsAntiforgeryToken_ThenEndsTheSession()
+    {
+        await using var factory = new PortalHostFactory("Development");
+        var client = factory.CreateClient(NoRedirects);
+        var page = await client.GetStringAsync("/account/dev-sign-in");
+        await client.PostAsync("/account/dev-sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = AntiforgeryField().Match(page).Groups[1].Value,
+            ["persona"] = "owner",
+        }));
+
+        // A cross-site POST carries the cookie but not the token: refused, still signed in.
+        var forged = await client.PostAsync("/account/sign-out", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.False(forged.Headers.TryGetValues("Set-Cookie", out var none) && none.Any(c => c.StartsWith("unicron.session=;")));
+
+        // The portal's own form (a token issued to the signed-in user) signs out and clears the session cookie.
+        var signedInPage = await client.GetStringAsync("/account/dev-sign-in");
+        var signOut = await client.PostAsync("/account/sign-out", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = AntiforgeryField().Match(signedInPage).Groups[1].Value,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Contains(signOut.Headers.GetValues("Set-Cookie"), c => c.StartsWith("unicron.session=;"));
+    }
+
+    [Fact]
     public async Task DevSignIn_WithAnOffsiteReturnUrl_RedirectsHomeInstead()
     {
         await using var factory = new PortalHostFactory("Development");
