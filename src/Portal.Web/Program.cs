@@ -9,12 +9,14 @@ builder.AddPortalAuthentication();
 builder.AddPortalApi();
 builder.AddPortalUi();
 builder.AddPortalOperations();
+builder.AddPortalJobs();
 
 var app = builder.Build();
 app.UsePortalOperations();
 app.UsePortalAuthentication();
 app.MapPortalApi();
 app.MapPortalUi();
+app.MapPortalJobs();
 app.Run();
 
 /// <summary>Public so tests can host the portal with WebApplicationFactory.</summary>

@@ -1,0 +1,189 @@
+using System.ComponentModel.DataAnnotations;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using Portal.Core.Access;
+using Portal.Core.Persistence;
+using Portal.Core.Reconciliation;
+
+namespace Portal.Web.Startup;
+
+/// <summary>
+/// Hangfire in one place (STYLE rule 14): job storage, the processing server on worker processes, the recurring resync
+/// and the dashboard at <see cref="DashboardPath"/> for platform admins.
+/// </summary>
+/// <remarks>
+/// Storage follows the database: PostgreSQL (own schema, shared by every portal process, so jobs spread across the
+/// workers) or, in the embedded SQLite mode, Hangfire.InMemory. Losing the in-memory queue on a restart is safe: the
+/// database holds each resource's truth, and the resync re-enqueues whatever is not converged.
+/// </remarks>
+public static class Jobs
+{
+    public const string DashboardPath = "/ops/jobs";
+    public const string DashboardPolicy = "platform-admin-cookie";
+    public const string HangfireSchema = "hangfire";
+
+    public static WebApplicationBuilder AddPortalJobs(this WebApplicationBuilder builder)
+    {
+        var roles = PortalRoles.From(builder.Configuration);
+        builder.Services.AddSingleton(roles);
+        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddPortalReconciliation();
+
+        var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var production = builder.Environment.IsProduction();
+        builder.Services.AddHangfire((sp, configuration) =>
+        {
+            configuration
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (database.Provider == DatabaseProvider.Postgres)
+            {
+                var connectionString = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
+                configuration.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+                {
+                    SchemaName = HangfireSchema,
+                    // Without it, a job running past the invisibility timeout (30 min) is handed to a second worker.
+                    UseSlidingInvisibilityTimeout = true,
+                    // LISTEN/NOTIFY: an enqueued job starts within milliseconds instead of the next poll.
+                    EnableLongPolling = true,
+                    PrepareSchemaIfNecessary = true,
+                    // Resilient start-up: a worker that comes up before PostgreSQL retries instead of crashing.
+                    StartupConnectionMaxRetries = 10,
+                    // A production worker must not come up "healthy" without its job storage; elsewhere the UI may start first.
+                    AllowDegradedModeWithoutStorage = !production,
+                });
+            }
+            else
+            {
+                configuration.UseInMemoryStorage();
+            }
+        });
+
+        if (roles.Worker)
+        {
+            builder.Services.AddHangfireServer((sp, server) =>
+            {
+                var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
+                server.ServerName = sp.GetRequiredService<ResourceLeases>().WorkerId;
+                if (jobs.WorkerCount > 0) server.WorkerCount = jobs.WorkerCount;
+                // Reconcilers reschedule themselves for short polls (EKS CREATING → ACTIVE); Hangfire's default 15 s would dominate them.
+                server.SchedulePollingInterval = jobs.SchedulePollingInterval;
+                server.ShutdownTimeout = jobs.ShutdownTimeout;
+            });
+            builder.Services.AddHostedService<RecurringJobsRegistration>();
+        }
+
+        // The host must wait for Hangfire to hand back its running jobs, or a stopping worker is killed mid-step.
+        var shutdown = builder.Configuration.GetSection(JobsOptions.SectionName).Get<JobsOptions>()?.ShutdownTimeout ?? new JobsOptions().ShutdownTimeout;
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            if (o.ShutdownTimeout < shutdown + TimeSpan.FromSeconds(5)) o.ShutdownTimeout = shutdown + TimeSpan.FromSeconds(5);
+        });
+
+        builder.Services.AddAuthorizationBuilder().AddPolicy(DashboardPolicy, policy => policy
+            .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .RequireClaim(PortalActor.ClaimTypes.PlatformAdmin, "true"));
+        return builder;
+    }
+
+    public static WebApplication MapPortalJobs(this WebApplication app)
+    {
+        var roles = app.Services.GetRequiredService<PortalRoles>();
+        var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        if (!roles.Worker && database.Provider == DatabaseProvider.Sqlite)
+        {
+            app.Logger.LogWarning("Portal:Roles has no 'worker' and job storage is in memory: nothing will run the jobs this process enqueues.");
+        }
+        app.MapHangfireDashboard(DashboardPath, new DashboardOptions
+        {
+            DashboardTitle = "Unicron Portal jobs",
+            AppPath = "/",
+            // The endpoint policy already challenged or refused; the filter keeps the dashboard closed even if mapped elsewhere.
+            Authorization = [new PlatformAdminDashboardFilter()],
+            AsyncAuthorization = [],
+        }).RequireAuthorization(DashboardPolicy);
+        return app;
+    }
+
+    /// <summary>Hangfire cron for an interval: with seconds below a minute (Hangfire 1.8 reads six fields), else whole minutes.</summary>
+    public static string CronFor(TimeSpan interval)
+    {
+        if (interval < TimeSpan.FromMinutes(1)) return $"*/{Math.Max(1, (int)interval.TotalSeconds)} * * * * *";
+        if (interval < TimeSpan.FromHours(1)) return $"*/{(int)interval.TotalMinutes} * * * *";
+        return "0 * * * *";
+    }
+
+    /// <summary>Registers (or updates) the recurring jobs when a worker starts; idempotent across processes sharing the storage.</summary>
+    private sealed class RecurringJobsRegistration(IRecurringJobManager recurring, IOptions<ReconciliationOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct)
+        {
+            recurring.AddOrUpdate<ResyncResourcesJob>(ResyncResourcesJob.RecurringJobId,
+                job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+
+    private sealed class PlatformAdminDashboardFilter : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) =>
+            context.GetHttpContext().User is { Identity.IsAuthenticated: true } user
+            && user.HasClaim(PortalActor.ClaimTypes.PlatformAdmin, "true");
+    }
+}
+
+/// <summary>Section <c>Jobs</c>: the Hangfire server of a worker process.</summary>
+public sealed class JobsOptions
+{
+    public const string SectionName = "Jobs";
+
+    /// <summary>Concurrent jobs per worker process; 0 keeps Hangfire's default (5 per core, at most 20).</summary>
+    [Range(0, 200)]
+    public int WorkerCount { get; set; }
+
+    /// <summary>How often delayed (rescheduled) and recurring jobs are checked for being due.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a stopping worker lets running jobs finish; the host waits 5 s longer than this.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+}
+
+/// <summary>
+/// What this process does (<c>Portal:Roles</c>): <c>web</c> (UI), <c>api</c> (REST API), <c>worker</c> (runs jobs).
+/// All three by default, so one process does everything; an operator scales out by running copies with different
+/// roles against one PostgreSQL. Accepts a list (<c>Portal:Roles:0=worker</c>) or a comma-separated value
+/// (<c>Portal__Roles=web,api</c>).
+/// </summary>
+public sealed class PortalRoles(IReadOnlySet<string> roles)
+{
+    public const string SectionName = "Portal:Roles";
+    public static readonly string[] All = ["web", "api", "worker"];
+
+    public IReadOnlySet<string> Roles { get; } = roles;
+
+    public bool Web => Roles.Contains("web");
+    public bool Api => Roles.Contains("api");
+    public bool Worker => Roles.Contains("worker");
+
+    public static PortalRoles From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionName);
+        var values = section.GetChildren().Select(c => c.Value).Append(section.Value)
+            .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(v => v.ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+        var unknown = values.Except(All).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidOperationException($"Portal:Roles has unknown role(s) {string.Join(", ", unknown)}; the roles are {string.Join(", ", All)}.");
+        return new PortalRoles(values.Count == 0 ? All.ToHashSet(StringComparer.Ordinal) : values);
+    }
+}
