@@ -73,6 +73,13 @@ public sealed class EmulatorHost : IAsyncDisposable
         return new EmulatorHost(app);
     }
 
+    /// <summary>
+    /// Makes a role assumable at run time (adding its account when unknown): <paramref name="trustedAccounts"/> may
+    /// assume it, with exactly <paramref name="externalId"/> when one is given. See <see cref="AccountStore.RegisterRole"/>.
+    /// </summary>
+    public void RegisterRole(string accountId, string roleName, string? externalId, params string[] trustedAccounts) =>
+        Services.GetRequiredService<AccountStore>().RegisterRole(accountId, roleName, externalId, trustedAccounts);
+
     /// <summary>Forgets clusters, issued credentials, counters and faults (as <c>POST /_emulator/reset</c>).</summary>
     public Task ResetAsync(CancellationToken ct = default)
     {

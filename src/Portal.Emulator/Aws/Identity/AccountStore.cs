@@ -26,9 +26,34 @@ public sealed record AssumeRoleRefusal(string Code, int Status, string Message);
 /// </summary>
 public sealed class AccountStore(EmulatorOptions options, AwsState state, TimeProvider clock)
 {
-    private readonly IReadOnlyList<AccountOptions> _accounts = Validated(options.EffectiveAccounts);
+    // Replaced as a whole (copy on write) by RegisterRole, so readers never see a list or role set mid-change.
+    private volatile IReadOnlyList<AccountOptions> _accounts = Validated(options.EffectiveAccounts);
+    private readonly Lock _registration = new();
 
     public IReadOnlyList<AccountOptions> Accounts => _accounts;
+
+    /// <summary>
+    /// Adds a role (and its account, reachable only by role, when it is not configured) at run time, or replaces the
+    /// role's trust and external id: how an embedding portal makes each newly registered team environment assumable.
+    /// Not persisted in the state file; the embedder registers its roles again after a restart.
+    /// </summary>
+    public void RegisterRole(string accountId, string roleName, string? externalId, IReadOnlyList<string> trustedAccounts)
+    {
+        var role = new RoleOptions { Name = roleName, ExternalId = externalId, TrustedAccounts = [.. trustedAccounts] };
+        lock (_registration)
+        {
+            var accounts = _accounts.ToList();
+            var index = accounts.FindIndex(a => a.Id == accountId);
+            var account = index >= 0 ? accounts[index] : new AccountOptions { Id = accountId, Name = $"account-{accountId}" };
+            var copy = new AccountOptions
+            {
+                Id = account.Id, Name = account.Name, AccessKeyId = account.AccessKeyId, SecretAccessKey = account.SecretAccessKey,
+                UserName = account.UserName, Roles = [.. account.Roles.Where(r => r.Name != roleName), role],
+            };
+            if (index >= 0) accounts[index] = copy; else accounts.Add(copy);
+            _accounts = Validated(accounts);
+        }
+    }
 
     public static string RoleArn(string accountId, string roleName) => $"arn:aws:iam::{accountId}:role/{roleName}";
 
