@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Audit;
+using Portal.Core.Clusters;
 using Portal.Core.Environments;
 using Portal.Core.Persistence;
 using Portal.Core.Teams;
@@ -31,6 +32,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<AuditService>();
+        services.AddPortalClusters();
         return services;
     }
 }

@@ -37,18 +37,14 @@ public enum EndpointAccess
     Private = 1,
 }
 
-/// <summary>Kubernetes-style condition status.</summary>
-public enum ConditionStatus
-{
-    True = 0,
-    False = 1,
-    Unknown = 2,
-}
-
-/// <summary>One observed fact about a step (ControlPlaneReady, NodePoolsReady, Bootstrapped...), as Kubernetes conditions read.</summary>
+/// <summary>
+/// One observed fact about a step (ControlPlaneReady, NodePoolsReady, Bootstrapped...), as Kubernetes conditions
+/// read. <paramref name="Status"/> is Kubernetes' "True", "False" or "Unknown", kept as text so the JSON matches
+/// what the reconciliation helpers and kubectl users expect.
+/// </summary>
 public sealed record ClusterCondition(
     string Type,
-    ConditionStatus Status,
+    string Status,
     string Reason,
     string Message,
     DateTimeOffset LastTransitionTime);
@@ -154,7 +150,7 @@ public sealed class Cluster : IVersioned
     /// Sets a condition, keeping its transition time when only the reason or message changed (Kubernetes semantics:
     /// the time says when the status last flipped).
     /// </summary>
-    public void SetCondition(string type, ConditionStatus status, string reason, string message, DateTimeOffset now)
+    public void SetCondition(string type, string status, string reason, string message, DateTimeOffset now)
     {
         var index = Conditions.FindIndex(c => c.Type == type);
         var since = index >= 0 && Conditions[index].Status == status ? Conditions[index].LastTransitionTime : now;

@@ -111,7 +111,9 @@ public sealed partial class EnvironmentService(
         var environment = await db.Environments.FirstOrDefaultAsync(e => e.TeamId == grant.Team.Id && e.Name == name, ct)
                           ?? throw new NotFoundException("Environment", $"{teamSlug}/{label}");
         environment.RequireVersion("Environment", expectedVersion);
-        // Once clusters exist, an environment that still has one must be refused here (cluster lifecycle issue).
+        // The environment's account and role are how the reconciler reaches its clusters: they must go first.
+        if (await Clusters.ClusterService.EnvironmentHasClustersAsync(db, environment.Id, ct))
+            throw new ConflictException($"The {label} environment still has clusters; delete them first (deletion finishes once their AWS resources are gone).");
         AuditLog.Record(db, actor, clock.GetUtcNow(), "environment.delete", "environment", $"{teamSlug}/{label}", grant.Team.Id, Snapshot(environment), null);
         db.Environments.Remove(environment);
         await db.SaveOrConflictAsync($"Environment '{label}'", ct);

@@ -145,7 +145,9 @@ public sealed class TeamService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, slug, TeamPermission.Manage, ct, track: true);
         grant.Team.RequireVersion("Team", expectedVersion);
-        // Once clusters exist, a team that still has any must be refused here (cluster lifecycle issue).
+        // Its clusters are real AWS resources: deleting the team's rows first would orphan them (and their bill).
+        if (await Clusters.ClusterService.TeamHasClustersAsync(db, grant.Team.Id, ct))
+            throw new ConflictException($"Team '{slug}' still has clusters; delete them first (deletion finishes once their AWS resources are gone).");
         AuditLog.Record(db, actor, clock.GetUtcNow(), "team.delete", "team", slug, grant.Team.Id, Snapshot(grant.Team), null);
         db.Teams.Remove(grant.Team);
         await db.SaveOrConflictAsync($"Team '{slug}'", ct);
