@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api.Audit;
 using Portal.Api.Authentication;
+using Portal.Api.Clusters;
 using Portal.Api.Environments;
 using Portal.Api.GroupMappings;
 using Portal.Api.Idempotency;
@@ -64,6 +65,7 @@ public static class PortalApi
         v1.MapEnvironmentEndpoints();
         v1.MapTokenEndpoints();
         v1.MapAuditEndpoints();
+        v1.MapClusterEndpoints();
         return app;
     }
 }
