@@ -28,12 +28,14 @@ public static class KubernetesObjects
     public static async Task<T> ApplyAsync<T>(this IKubernetes client, T value, CancellationToken ct = default)
         where T : IKubernetesObject<V1ObjectMeta>
     {
+        var manifest = JsonNode.Parse(KubernetesJson.Serialize(value))!.AsObject();
         if (typeof(T).GetCustomAttribute<KubernetesEntityAttribute>() is { } entity)
         {
-            value.ApiVersion ??= string.IsNullOrEmpty(entity.Group) ? entity.ApiVersion : $"{entity.Group}/{entity.ApiVersion}";
-            value.Kind ??= entity.Kind;
+            // The generated models leave both empty unless the caller sets them; the type knows them.
+            manifest["apiVersion"] ??= string.IsNullOrEmpty(entity.Group) ? entity.ApiVersion : $"{entity.Group}/{entity.ApiVersion}";
+            manifest["kind"] ??= entity.Kind;
         }
-        var applied = await client.ApplyAsync(JsonNode.Parse(KubernetesJson.Serialize(value))!.AsObject(), ct);
+        var applied = await client.ApplyAsync(manifest, ct);
         return KubernetesJson.Deserialize<T>(applied.ToJsonString());
     }
 
