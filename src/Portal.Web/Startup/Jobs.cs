@@ -5,6 +5,7 @@ using Hangfire.PostgreSql;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Persistence;
 using Portal.Core.Reconciliation;
 
@@ -30,7 +31,8 @@ public static class Jobs
         var roles = PortalRoles.From(builder.Configuration);
         builder.Services.AddSingleton(roles);
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddPortalReconciliation();
+        // Every reconciler and its resync target; later resources add theirs here.
+        builder.Services.AddClusterReconciler();
 
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var production = builder.Environment.IsProduction();

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Portal.Core.Clusters.Bootstrap;
+
+/// <summary>One platform component installed through Argo CD: a Helm chart from its upstream repository.</summary>
+/// <param name="Name">The Argo CD Application's name.</param>
+/// <param name="Namespace">Where the chart's workloads run.</param>
+/// <param name="GpuOnly">Installed only while the cluster has a GPU pool (the NVIDIA device plugin).</param>
+public sealed record CoreComponent(string Name, string RepoUrl, string Chart, string Version, string Namespace, bool GpuOnly = false);
+
+/// <summary>
+/// What a new cluster gets before teams use it (ARCHITECTURE.md, "Clusters"): the platform namespaces, Argo CD's
+/// CRDs and the <c>platform</c> project, then the core components as Argo CD Applications that Argo CD keeps synced.
+/// Everything is built here, in code or from the CRDs shipped inside this assembly, so what the portal applies is
+/// what the repository holds.
+/// </summary>
+public static class BootstrapManifests
+{
+    public const string ArgoNamespace = "argocd";
+    public const string Project = "platform";
+    public const string ApplicationApiVersion = "argoproj.io/v1alpha1";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedBy = "unicron-portal";
+
+    /// <summary>
+    /// The core components at the versions the platform tested. Chart repositories are the projects' own
+    /// (shared/specs/SOURCES.md lists KEDA's; the others are the charts' documented homes).
+    /// </summary>
+    public static IReadOnlyList<CoreComponent> Components { get; } =
+    [
+        new("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.43.2", "kube-system"),
+        new("keda", "https://kedacore.github.io/charts", "keda", "2.20.2", "keda"),
+        new("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "66.3.1", "monitoring"),
+        new("fluent-bit", "https://fluent.github.io/helm-charts", "fluent-bit", "0.48.3", "logging"),
+        new("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.17.0", "kube-system", GpuOnly: true),
+    ];
+
+    public static IReadOnlyList<CoreComponent> ComponentsFor(bool hasGpuPool) => [.. Components.Where(c => hasGpuPool || !c.GpuOnly)];
+
+    /// <summary>Namespaces first, then CRDs (a custom resource cannot be applied before its type exists), then the project.</summary>
+    public static IEnumerable<JsonObject> Foundation()
+    {
+        foreach (var ns in Components.Select(c => c.Namespace).Prepend(ArgoNamespace).Distinct().Where(n => n != "kube-system"))
+            yield return Namespace(ns);
+        yield return Crd("argoproj.io_applications.yaml");
+        yield return Crd("argoproj.io_appprojects.yaml");
+        yield return new JsonObject
+        {
+            ["apiVersion"] = ApplicationApiVersion,
+            ["kind"] = "AppProject",
+            ["metadata"] = Metadata(Project, ArgoNamespace),
+            ["spec"] = new JsonObject
+            {
+                ["description"] = "Platform components the Unicron portal installs on every cluster.",
+                ["sourceRepos"] = new JsonArray(Components.Select(c => (JsonNode?)c.RepoUrl).ToArray()),
+                ["destinations"] = new JsonArray(new JsonObject { ["server"] = "https://kubernetes.default.svc", ["namespace"] = "*" }),
+                ["clusterResourceWhitelist"] = new JsonArray(new JsonObject { ["group"] = "*", ["kind"] = "*" }),
+            },
+        };
+    }
+
+    /// <summary>The Argo CD Application of one component, with the values that tie it to this cluster.</summary>
+    public static JsonObject Application(CoreComponent component, string eksName, string region) => new()
+    {
+        ["apiVersion"] = ApplicationApiVersion,
+        ["kind"] = "Application",
+        ["metadata"] = Metadata(component.Name, ArgoNamespace),
+        ["spec"] = new JsonObject
+        {
+            ["project"] = Project,
+            ["source"] = new JsonObject
+            {
+                ["repoURL"] = component.RepoUrl,
+                ["chart"] = component.Chart,
+                ["targetRevision"] = component.Version,
+                ["helm"] = new JsonObject { ["releaseName"] = component.Name, ["valuesObject"] = Values(component, eksName, region) },
+            },
+            ["destination"] = new JsonObject { ["server"] = "https://kubernetes.default.svc", ["namespace"] = component.Namespace },
+            ["syncPolicy"] = new JsonObject
+            {
+                ["automated"] = new JsonObject { ["prune"] = true, ["selfHeal"] = true },
+                ["syncOptions"] = new JsonArray("CreateNamespace=true", "ServerSideApply=true"),
+            },
+        },
+    };
+
+    private static JsonObject Values(CoreComponent component, string eksName, string region) => component.Name switch
+    {
+        // Auto-discovery finds the node groups by the tags EKS puts on their Auto Scaling groups.
+        "cluster-autoscaler" => new JsonObject
+        {
+            ["autoDiscovery"] = new JsonObject { ["clusterName"] = eksName },
+            ["awsRegion"] = region,
+        },
+        // The device plugin must run on the tainted GPU nodes it serves.
+        "nvidia-device-plugin" => new JsonObject
+        {
+            ["tolerations"] = new JsonArray(new JsonObject { ["key"] = "nvidia.com/gpu", ["operator"] = "Exists", ["effect"] = "NoSchedule" }),
+        },
+        _ => [],
+    };
+
+    private static JsonObject Namespace(string name) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Namespace",
+        ["metadata"] = Metadata(name, null),
+    };
+
+    private static JsonObject Metadata(string name, string? ns)
+    {
+        var metadata = new JsonObject { ["name"] = name };
+        if (ns is not null) metadata["namespace"] = ns;
+        metadata["labels"] = new JsonObject { [ManagedByLabel] = ManagedBy };
+        return metadata;
+    }
+
+    private static JsonObject Crd(string file)
+    {
+        var name = $"Portal.Core.Clusters.Bootstrap.{file}";
+        using var stream = typeof(BootstrapManifests).Assembly.GetManifestResourceStream(name)
+                           ?? throw new InvalidOperationException($"The bootstrap manifest {name} is not embedded in Portal.Core.");
+        using var reader = new StreamReader(stream);
+        return Yaml.ToJson(reader).AsObject();
+    }
+}
+
+/// <summary>
+/// YAML → JSON with YAML 1.2 core-schema typing: plain scalars become booleans, numbers and nulls, quoted ones stay
+/// strings. Deserialising to objects instead would turn every <c>type: boolean</c> default into the string "true",
+/// which the API server's schema validation rightly refuses.
+/// </summary>
+internal static class Yaml
+{
+    public static JsonNode ToJson(TextReader reader)
+    {
+        var stream = new YamlStream();
+        stream.Load(reader);
+        return Convert(stream.Documents[0].RootNode)!;
+    }
+
+    private static JsonNode? Convert(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(e => KeyValuePair.Create(((YamlScalarNode)e.Key).Value!, Convert(e.Value)))),
+        YamlSequenceNode list => new JsonArray(list.Children.Select(Convert).ToArray()),
+        YamlScalarNode scalar => Scalar(scalar),
+        _ => throw new InvalidOperationException($"Unsupported YAML node {node.NodeType}."),
+    };
+
+    private static JsonNode? Scalar(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? "";
+        if (scalar.Style != ScalarStyle.Plain) return JsonValue.Create(value);
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL": return null;
+            case "true" or "True" or "TRUE": return JsonValue.Create(true);
+            case "false" or "False" or "FALSE": return JsonValue.Create(false);
+        }
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return JsonValue.Create(integer);
+        if (value.Any(char.IsDigit) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && !double.IsInfinity(real))
+            return JsonValue.Create(real);
+        return JsonValue.Create(value);
+    }
+}
