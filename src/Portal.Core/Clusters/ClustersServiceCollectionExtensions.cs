@@ -19,7 +19,8 @@ public static class ClustersServiceCollectionExtensions
             .Validate(o => o.KubernetesVersions.All(v => KubernetesVersion.TryParse(v, out _)),
                 "Clusters:KubernetesVersions must list major.minor versions such as 1.33.")
             .ValidateOnStart();
-        services.TryAddSingleton<InstanceTypeCatalog>();
+        // Explicitly the embedded data: DI would otherwise pick the list constructor and inject an empty IEnumerable.
+        services.TryAddSingleton(_ => new InstanceTypeCatalog());
         // A host that configures Data Protection (persisted keys, as production must) keeps its set-up; this only
         // makes sure the provider exists for hosts and tools that do not.
         services.AddDataProtection();
