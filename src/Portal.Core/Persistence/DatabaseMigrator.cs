@@ -27,16 +27,48 @@ public sealed class DatabaseMigrator(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Any constant works as long as nothing else in the database uses it: "unicron" in ASCII.</summary>
+    private const long PostgresMigrationLockKey = 0x756e6963726f6e;
+
     public static async Task MigrateAsync(IDbContextFactory<PortalDbContext> contexts, ILogger logger, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
-        if (pending.Count == 0)
+        await MigrateAsync(db, logger, ct);
+    }
+
+    /// <summary>
+    /// Applies pending migrations, one process at a time. On PostgreSQL, EF's own lock lives in each migration's
+    /// transaction, so with two or more pending migrations a second process can slip in between them and apply the
+    /// next one twice ("relation already exists"). A session-level advisory lock around the whole run closes that gap;
+    /// SQLite's EF lock already spans the run.
+    /// </summary>
+    public static async Task MigrateAsync(PortalDbContext db, ILogger logger, CancellationToken ct)
+    {
+        var postgres = db.Database.IsNpgsql();
+        if (postgres)
         {
-            logger.LogInformation("Database schema is up to date.");
-            return;
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({PostgresMigrationLockKey})", ct);
         }
-        logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-        await db.Database.MigrateAsync(ct);
+        try
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+            if (pending.Count == 0)
+            {
+                logger.LogInformation("Database schema is up to date.");
+                return;
+            }
+            logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
+            await db.Database.MigrateAsync(ct);
+        }
+        finally
+        {
+            if (postgres)
+            {
+                // Closing the connection would release it too, but pooling keeps the session alive: unlock explicitly.
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PostgresMigrationLockKey})", CancellationToken.None);
+                await db.Database.CloseConnectionAsync();
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Core.Persistence;
 using Portal.Testing;
 
@@ -53,7 +54,7 @@ public sealed class MigrationTests
         await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
         {
             await using var db = NewContext();
-            await db.Database.MigrateAsync();
+            await DatabaseMigrator.MigrateAsync(db, NullLogger.Instance, CancellationToken.None);
         }));
 
         await using var check = NewContext();
