@@ -20,6 +20,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.SectionName);
         services.AddOptions<TeamOptions>().BindConfiguration(TeamOptions.SectionName);
         services.AddOptions<EnvironmentOptions>().BindConfiguration(EnvironmentOptions.SectionName)
+            .PostConfigure(o => { if (o.Regions.Count == 0) o.Regions.AddRange(EnvironmentOptions.DefaultRegions); })
             .Validate(o => o.Regions.Count > 0, "Environments:Regions must list at least one region.").ValidateOnStart();
         services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName)
             .ValidateDataAnnotations()
