@@ -26,7 +26,7 @@ public sealed class OidcProviderProcess : IAsyncDisposable
     public static async Task<OidcProviderProcess> StartAsync(string portalBaseUrl, CancellationToken ct = default)
     {
         var folder = RepositoryPaths.Tests("EndToEnd", "oidc");
-        if (!Directory.Exists(Path.Combine(folder, "node_modules"))) await NpmCiAsync(folder, ct);
+        await Npm.EnsureInstalledAsync(folder, ct);
 
         var port = PostgresServer.FreePort();
         var start = new ProcessStartInfo("node", "server.mjs")
@@ -58,19 +58,21 @@ public sealed class OidcProviderProcess : IAsyncDisposable
         return new OidcProviderProcess(process, port);
     }
 
-    private static async Task NpmCiAsync(string folder, CancellationToken ct)
+    /// <summary>
+    /// The portal's settings for signing in through this provider: its client, the scopes that carry the groups claim,
+    /// and <c>platform-admins</c> (alice's group) as the admin group.
+    /// </summary>
+    public Dictionary<string, string?> PortalSettings() => new()
     {
-        using var npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("npm did not start: is Node.js installed?");
-        var stderr = npm.StandardError.ReadToEndAsync(ct);
-        await npm.StandardOutput.ReadToEndAsync(ct);
-        await npm.WaitForExitAsync(ct);
-        if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci in {folder} failed: {await stderr}");
-    }
+        ["Auth:Oidc:Authority"] = Issuer,
+        ["Auth:Oidc:ClientId"] = ClientId,
+        ["Auth:Oidc:ClientSecret"] = ClientSecret,
+        ["Auth:Oidc:RequireHttpsMetadata"] = "false",
+        ["Auth:Oidc:Scopes:0"] = "profile",
+        ["Auth:Oidc:Scopes:1"] = "email",
+        ["Auth:Oidc:Scopes:2"] = "groups",
+        ["Auth:AdminGroups:0"] = "platform-admins",
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -89,23 +89,14 @@ public sealed partial class OidcSignInTests
         var port = PostgresServer.FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
         var provider = await OidcProviderProcess.StartAsync(baseUrl);
-        var factory = await PortalHostFactory.OnPostgresAsync("Staging", new Dictionary<string, string?>
-        {
-            ["Auth:Oidc:Authority"] = provider.Issuer,
-            ["Auth:Oidc:ClientId"] = OidcProviderProcess.ClientId,
-            ["Auth:Oidc:ClientSecret"] = OidcProviderProcess.ClientSecret,
-            ["Auth:Oidc:RequireHttpsMetadata"] = "false",
-            ["Auth:Oidc:Scopes:0"] = "profile",
-            ["Auth:Oidc:Scopes:1"] = "email",
-            ["Auth:Oidc:Scopes:2"] = "groups",
-            ["Auth:AdminGroups:0"] = "platform-admins",
-            ["Auth:GroupMappings:0:Group"] = "team-alpha-owners",
-            ["Auth:GroupMappings:0:Team"] = "alpha",
-            ["Auth:GroupMappings:0:Role"] = "Owner",
-            ["Auth:GroupMappings:1:Group"] = "team-alpha-viewers",
-            ["Auth:GroupMappings:1:Team"] = "alpha",
-            ["Auth:GroupMappings:1:Role"] = "Viewer",
-        });
+        var settings = provider.PortalSettings();
+        settings["Auth:GroupMappings:0:Group"] = "team-alpha-owners";
+        settings["Auth:GroupMappings:0:Team"] = "alpha";
+        settings["Auth:GroupMappings:0:Role"] = "Owner";
+        settings["Auth:GroupMappings:1:Group"] = "team-alpha-viewers";
+        settings["Auth:GroupMappings:1:Team"] = "alpha";
+        settings["Auth:GroupMappings:1:Role"] = "Viewer";
+        var factory = await PortalHostFactory.OnPostgresAsync("Staging", settings);
         factory.UseKestrel(port);
         factory.StartServer();
         return new RunningPortal(factory, provider, baseUrl);

@@ -30,9 +30,9 @@ public sealed class LayoutTests : PortalUiTest
         await SignInAsync("mia");
         var menu = RenderPage<UserMenu>();
 
-        menu.WaitForElement("[data-testid=user-menu-button]");
-        Assert.Contains("Mia", menu.Find("[data-testid=user-menu-button]").TextContent);
-        menu.Find("[data-testid=user-menu-button]").Click();
+        menu.WaitForElement("[data-testid=user-menu] button");
+        Assert.Contains("Mia", menu.Find("[data-testid=user-menu] button").TextContent);
+        menu.Find("[data-testid=user-menu] button").Click();
         // The menu's items render in the popover provider.
         var form = Popovers.WaitForElement("[data-testid=sign-out-form]");
         Assert.Equal("post", form.GetAttribute("method"));
