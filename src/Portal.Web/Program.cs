@@ -5,7 +5,7 @@ if (await PortalCommands.TryRunAsync(args)) return;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalDatabase();
-await builder.AddPortalCloudAsync();
+builder.AddPortalCloud();
 builder.AddPortalAuthentication();
 builder.AddPortalApi();
 builder.AddPortalUi();

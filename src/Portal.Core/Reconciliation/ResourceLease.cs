@@ -59,6 +59,9 @@ public sealed class ResourceLease : IAsyncDisposable
         return released;
     }
 
+    /// <summary>True once released (or the row is gone): another run may already hold the resource.</summary>
+    public bool IsReleased => _released;
+
     /// <summary>The row was deleted with the lease held: nothing left to release.</summary>
     public void MarkGone() => _released = true;
 

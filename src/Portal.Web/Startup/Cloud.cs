@@ -26,8 +26,13 @@ public static class Cloud
     /// <summary>The embedded emulator's options (port, state file, lifecycle delays, Kubernetes controllers): <see cref="EmulatorOptions"/>.</summary>
     public const string EmulatorSection = "Cloud:Emulator";
 
-    /// <summary>Starts the embedded emulator first when configured, so its endpoints are known before any client is built.</summary>
-    public static async Task<WebApplicationBuilder> AddPortalCloudAsync(this WebApplicationBuilder builder)
+    /// <summary>
+    /// The cloud clients; in emulator mode also the emulator, started as the first hosted service after migrations.
+    /// Its port is chosen now (a free loopback port unless <c>Cloud:Emulator:Port</c> says) so the clients' endpoints
+    /// are known before anything resolves them. It is not started here, before the portal's host exists: a host built
+    /// first would be taken for the portal's by WebApplicationFactory and other tools that intercept host building.
+    /// </summary>
+    public static WebApplicationBuilder AddPortalCloud(this WebApplicationBuilder builder)
     {
         builder.Services.AddPortalCloud();
         builder.Services.AddOptions<EnvironmentRoleHooks>();
@@ -35,12 +40,14 @@ public static class Cloud
         if (mode != CloudMode.Emulator) return builder;
 
         var options = EmbeddedOptions(builder.Configuration);
-        var emulator = await EmulatorHost.StartAsync(options);
-        builder.Services.AddSingleton(emulator);
-        builder.Services.AddHostedService<EmbeddedEmulatorLifetime>();
-
-        var platform = emulator.PrimaryAccount;
-        var endpoint = emulator.BaseAddress.ToString().TrimEnd('/');
+        if (options.Port == 0) options.Port = FreeLoopbackPort();
+        // Only the AWS APIs need a known address; the Kubernetes endpoints come back from DescribeCluster.
+        options.HttpsPort ??= 0;
+        var platform = options.EffectiveAccounts.First(a => a.AccessKeyId is not null);
+        var endpoint = $"http://127.0.0.1:{options.Port}";
+        var embedded = new EmbeddedEmulator(options);
+        builder.Services.AddSingleton(embedded);
+        builder.Services.AddHostedService(sp => new EmbeddedEmulatorLifetime(embedded, sp.GetRequiredService<ILogger<EmbeddedEmulator>>()));
         builder.Services.PostConfigure<CloudOptions>(o =>
         {
             o.EksEndpoint = endpoint;
@@ -54,7 +61,7 @@ public static class Cloud
         builder.Services.Configure<EnvironmentRoleHooks>(hooks => hooks.BeforeAssumeRole = (environment, _) =>
         {
             if (RoleArn.TryParse(environment.ProvisionerRoleArn) is { } role)
-                emulator.RegisterRole(role.AccountId, role.Name, environment.ExternalId, platform.Id);
+                embedded.Host?.RegisterRole(role.AccountId, role.Name, environment.ExternalId, platform.Id);
             return Task.CompletedTask;
         });
         return builder;
@@ -88,17 +95,24 @@ public static class Cloud
         return options;
     }
 
-    /// <summary>Stops the embedded emulator with the host (after the workers, which stop first: hosted services stop in reverse).</summary>
-    private sealed class EmbeddedEmulatorLifetime(EmulatorHost emulator, ILogger<EmbeddedEmulatorLifetime> logger) : IHostedService
+    private static int FreeLoopbackPort()
     {
-        public Task StartAsync(CancellationToken ct)
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts and stops the emulator with the host; the Hangfire server, registered later, starts after it and stops before it.</summary>
+    private sealed class EmbeddedEmulatorLifetime(EmbeddedEmulator embedded, ILogger logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
         {
+            var host = await embedded.StartAsync(ct);
             logger.LogInformation("Cloud: embedded emulator (EKS, STS, Kubernetes) at {Endpoint}; state {State}",
-                emulator.BaseAddress, emulator.Options.StateFile ?? "in memory");
-            return Task.CompletedTask;
+                host.BaseAddress, host.Options.StateFile ?? "in memory");
         }
 
-        public async Task StopAsync(CancellationToken ct) => await emulator.DisposeAsync();
+        public Task StopAsync(CancellationToken ct) => embedded.DisposeAsync().AsTask();
     }
 
     /// <summary>arn:aws:iam::ACCOUNT:role/[path/]NAME → account and name.</summary>
@@ -109,6 +123,26 @@ public static class Cloud
             var parts = arn.Split(':', 6);
             if (parts.Length != 6 || parts[2] != "iam" || !parts[5].StartsWith("role/", StringComparison.Ordinal)) return null;
             return new RoleArn(parts[4], parts[5][(parts[5].LastIndexOf('/') + 1)..]);
+        }
+    }
+}
+
+/// <summary>The in-process emulator of the embedded mode, once started (tests and the environment hook reach it here).</summary>
+public sealed class EmbeddedEmulator(EmulatorOptions options) : IAsyncDisposable
+{
+    public EmulatorOptions Options { get; } = options;
+
+    /// <summary>Null until the host has started.</summary>
+    public EmulatorHost? Host { get; private set; }
+
+    internal async Task<EmulatorHost> StartAsync(CancellationToken ct) => Host ??= await EmulatorHost.StartAsync(Options, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Host is { } host)
+        {
+            Host = null;
+            await host.DisposeAsync();
         }
     }
 }

@@ -53,8 +53,11 @@ public static class Jobs
                     // LISTEN/NOTIFY: an enqueued job starts within milliseconds instead of the next poll.
                     EnableLongPolling = true,
                     PrepareSchemaIfNecessary = true,
-                    // Resilient start-up: a worker that comes up before PostgreSQL retries instead of crashing.
-                    StartupConnectionMaxRetries = 10,
+                    // Resilient start-up: a worker that comes up a moment before PostgreSQL retries instead of crashing,
+                    // without holding up the host's start for long (an orchestrator restarts a process that gives up).
+                    StartupConnectionMaxRetries = 2,
+                    StartupConnectionBaseDelay = TimeSpan.FromMilliseconds(500),
+                    StartupConnectionMaxDelay = TimeSpan.FromSeconds(2),
                     // A production worker must not come up "healthy" without its job storage; elsewhere the UI may start first.
                     AllowDegradedModeWithoutStorage = !production,
                 });
@@ -120,17 +123,30 @@ public static class Jobs
         return "0 * * * *";
     }
 
-    /// <summary>Registers (or updates) the recurring jobs when a worker starts; idempotent across processes sharing the storage.</summary>
-    private sealed class RecurringJobsRegistration(IRecurringJobManager recurring, IOptions<ReconciliationOptions> options) : IHostedService
+    /// <summary>
+    /// Registers (or updates) the recurring jobs when a worker starts; idempotent across processes sharing the storage.
+    /// In the background and retried: job storage that is briefly unreachable must not stop the host from starting.
+    /// </summary>
+    private sealed class RecurringJobsRegistration(
+        IRecurringJobManager recurring, IOptions<ReconciliationOptions> options, ILogger<RecurringJobsRegistration> logger) : BackgroundService
     {
-        public Task StartAsync(CancellationToken ct)
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            recurring.AddOrUpdate<ResyncResourcesJob>(ResyncResourcesJob.RecurringJobId,
-                job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
-            return Task.CompletedTask;
+            for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+            {
+                try
+                {
+                    recurring.AddOrUpdate<ResyncResourcesJob>(ResyncResourcesJob.RecurringJobId,
+                        job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
+                    return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not register the recurring resync job (attempt {Attempt}); retrying", attempt);
+                }
+                await Task.Delay(Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)), stoppingToken);
+            }
         }
-
-        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 
     private sealed class PlatformAdminDashboardFilter : IDashboardAuthorizationFilter

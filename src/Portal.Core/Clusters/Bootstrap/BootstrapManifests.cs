@@ -22,6 +22,7 @@ public static class BootstrapManifests
     public const string ArgoNamespace = "argocd";
     public const string Project = "platform";
     public const string ApplicationApiVersion = "argoproj.io/v1alpha1";
+    public const string ApplicationCrdName = "applications.argoproj.io";
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string ManagedBy = "unicron-portal";
 

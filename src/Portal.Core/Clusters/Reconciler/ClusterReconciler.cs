@@ -62,6 +62,24 @@ public sealed class ClusterReconciler(
             logger.LogDebug("Cluster {ClusterId} is being reconciled elsewhere (or is gone); skipping", clusterId);
             return;
         }
+        logger.LogDebug(RunStarted, "Reconciling cluster {ClusterId} as {Owner}", clusterId, lease.Owner);
+        try
+        {
+            await RunAsync(clusterId, lease, ct);
+        }
+        finally
+        {
+            // A committed run logged this before its commit made the lease free for the next one.
+            if (!lease.IsReleased) logger.LogDebug(RunEnded, "Done with cluster {ClusterId} as {Owner}", clusterId, lease.Owner);
+        }
+    }
+
+    /// <summary>Logged (debug) when a run starts and ends holding the lease: the two-worker test checks these never overlap.</summary>
+    public static readonly EventId RunStarted = new(4101, "ClusterRunStarted");
+    public static readonly EventId RunEnded = new(4102, "ClusterRunEnded");
+
+    private async Task RunAsync(Guid clusterId, ResourceLease lease, CancellationToken ct)
+    {
         var target = await LoadAsync(clusterId, lease.Lost);
         if (target is null)
         {
@@ -125,19 +143,22 @@ public sealed class ClusterReconciler(
                 return;
             }
             var now = clock.GetUtcNow();
-            foreach (var (step, outcome, message) in result.Events) EventLog.RecordCluster(db, now, row, step, outcome, message);
             if (result.RemoveRow)
             {
+                foreach (var (step, outcome, message) in result.Events) EventLog.RecordCluster(db, now, row, step, outcome, message);
                 db.Clusters.Remove(row);
                 await db.SaveChangesAsync(ct);
+                logger.LogDebug(RunEnded, "Done with cluster {ClusterId} as {Owner}", id, lease.Owner);
                 await tx.CommitAsync(ct);
                 lease.MarkGone();
                 logger.LogInformation("Cluster {ClusterId} ({EksName}) is deleted; nothing tagged with it is left", id, row.EksName);
                 return;
             }
 
-            foreach (var (step, outcome, message) in result.ApplyTo(row, now)) EventLog.RecordCluster(db, now, row, step, outcome, message);
-            if (result.Observed) row.ObservedGeneration = readGeneration;
+            // Condition flips first ("node pools active"), then what this run did ("ready"), so the timeline reads in order.
+            foreach (var (step, outcome, message) in result.ApplyTo(row, now, specMoved: row.Generation != readGeneration)) EventLog.RecordCluster(db, now, row, step, outcome, message);
+            foreach (var (step, outcome, message) in result.Events) EventLog.RecordCluster(db, now, row, step, outcome, message);
+            if (result.Observed && row.Generation == readGeneration) row.ObservedGeneration = readGeneration;
             if (result.IsRetry)
             {
                 row.Attempt++;
@@ -157,6 +178,7 @@ public sealed class ClusterReconciler(
                 await tx.RollbackAsync(ct);
                 return;
             }
+            logger.LogDebug(RunEnded, "Done with cluster {ClusterId} as {Owner}", id, lease.Owner);
             await tx.CommitAsync(ct);
         }
         Schedule(id, delay);
@@ -466,7 +488,9 @@ public sealed class ClusterReconciler(
             {
                 using var client = KubernetesFor(target, endpoint, ca);
                 var remaining = new List<string>();
-                foreach (var component in BootstrapManifests.Components)
+                // Deleted before the bootstrap ran: no Argo CD, nothing of ours inside.
+                var bootstrapped = await client.GetAsync("apiextensions.k8s.io/v1", "CustomResourceDefinition", BootstrapManifests.ApplicationCrdName, null, ct) is not null;
+                foreach (var component in bootstrapped ? BootstrapManifests.Components : [])
                 {
                     var app = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "Application", component.Name, BootstrapManifests.ArgoNamespace, ct);
                     if (app is null) continue;

@@ -100,7 +100,8 @@ internal sealed class StepResult
     }
 
     /// <summary>Applies the status to the row, returning the condition flips worth an event.</summary>
-    public IEnumerable<(string Step, EventOutcome Outcome, string Message)> ApplyTo(Cluster cluster, DateTimeOffset now)
+    /// <param name="specMoved">The spec changed since the run read it: keep the phase and message the change set (e.g. Deleting).</param>
+    public IEnumerable<(string Step, EventOutcome Outcome, string Message)> ApplyTo(Cluster cluster, DateTimeOffset now, bool specMoved = false)
     {
         foreach (var change in _changes) change(cluster);
         var flips = new List<(string, EventOutcome, string)>();
@@ -111,6 +112,7 @@ internal sealed class StepResult
             if (step is not null && before != status && status != Reconciliation.ConditionStatus.Unknown)
                 flips.Add((step, status == Reconciliation.ConditionStatus.True ? EventOutcome.Succeeded : EventOutcome.Info, message));
         }
+        if (specMoved) return flips;
         if (Phase is { } phase) cluster.Phase = phase;
         if (Message is not null) cluster.Message = Message;
         if (LastError is not null) cluster.LastError = LastError.Length == 0 ? null : LastError;
