@@ -81,6 +81,7 @@ public sealed class FoundationJourneys(PortalInABrowser portal)
         await Expect(page.GetByTestId("token-secret-copy")).ToHaveTextAsync("Copied");
         Assert.Equal(secret, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await PortalInABrowser.ScreenshotAsync(page, "tokens", forReadme: true);
+        await portal.AssertAccessibleAsync(page, "tokens, with a new secret and an active token");
 
         // What a script does with it: curl -H "Authorization: Bearer $TOKEN" .../api/v1/me
         using var script = portal.ApiClient(secret);

@@ -19,6 +19,8 @@ public static class PortalTheme
             // (4.5:1; axe checks it in the end-to-end tests).
             Secondary = "#00796b",
             Error = "#c62828",
+            Success = "#2e7d32",
+            Warning = "#a15c00",
             Tertiary = "#e8598b",
             AppbarBackground = "#2d1b69",
             AppbarText = "#ffffff",
