@@ -40,6 +40,8 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
             ["Auth:AdminGroups:0"] = AdminGroup,
         }).Build());
         Services.AddPortalCore();
+        // ClusterService enqueues reconciles through Hangfire's client; recorded here, as no job storage runs in bunit.
+        Services.AddSingleton<Hangfire.IBackgroundJobClient, Clusters.RecordingJobClient>();
         _authorization = AddAuthorization();
         // CurrentActor reads the client address from the circuit's first request; there is none in bunit.
         Services.AddHttpContextAccessor();

@@ -57,7 +57,7 @@ public static class ClusterLabels
 
     /// <summary>"2 × A10G" style GPU text, or null for a type without GPUs.</summary>
     public static string? Gpu(InstanceType type) =>
-        type.IsGpu ? $"{type.GpuCount} × {(type.GpuManufacturer is { } m ? Upper(m) + " " : "")}{Upper(type.GpuModel ?? "GPU")}" : null;
+        type.IsGpu ? $"{type.GpuCount} × {(type.GpuManufacturer is { } m ? m.ToUpperInvariant() + " " : "")}{(type.GpuModel ?? "GPU").ToUpperInvariant()}" : null;
 
     public static string Memory(InstanceType type) =>
         type.MemoryGiB.ToString(type.MemoryGiB % 1 == 0 ? "0" : "0.##", CultureInfo.InvariantCulture) + " GiB";
@@ -75,6 +75,4 @@ public static class ClusterLabels
     /// <summary>One line per pool for the cluster list: "general 2 × m5.large (1–3, spot)".</summary>
     public static string Summary(NodePool pool) =>
         $"{pool.Name}: {pool.DesiredSize} × {string.Join("/", pool.InstanceTypes)} ({pool.MinSize}–{pool.MaxSize}, {Of(pool.CapacityType)}{(pool.IsGpu ? ", GPU" : "")})";
-
-    private static string Upper(string text) => text.Length <= 4 ? text.ToUpperInvariant() : char.ToUpperInvariant(text[0]) + text[1..];
 }
