@@ -94,6 +94,31 @@ public sealed class ClusterLifecycleTests
     }
 
     [Fact]
+    public async Task CrashedWorkersLease_ExpiresAndTheNextWorkerTakesOver()
+    {
+        await using var world = await ClusterWorld.CreateAsync();
+        var view = await world.RequestAsync("crashed");
+        await world.WaitForCallsAsync("eks", "CreateCluster");
+        await world.StopWorkerAsync(world.Workers.Single());
+
+        // What a worker killed mid-step leaves behind: its lease, unreleased, and no job in any queue.
+        await using (var db = world.CreateContext())
+        {
+            var until = DateTimeOffset.UtcNow.AddSeconds(3).ToUnixTimeMilliseconds();
+            await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ExecuteUpdateAsync(
+                db.Clusters.Where(c => c.Id == view.Cluster.Id),
+                s => s.SetProperty(c => c.LeaseOwner, "crashed-worker/1/dead").SetProperty(c => c.LeaseUntilUnixMs, until));
+        }
+        var restarted = DateTimeOffset.UtcNow;
+        await world.StartWorkerAsync();
+        var ready = await world.WaitForReadyAsync(view.Cluster.Id);
+
+        Assert.True(DateTimeOffset.UtcNow - restarted >= TimeSpan.FromSeconds(2.5), "the new worker must wait out the dead worker's lease");
+        Assert.Equal(1, world.Emulator.Calls.Count("eks", "CreateCluster"));
+        Assert.Null(ready.LeaseOwner);
+    }
+
+    [Fact]
     public async Task ThrottlingAndServerErrorBursts_StillReachReady()
     {
         await using var world = await ClusterWorld.CreateAsync();
