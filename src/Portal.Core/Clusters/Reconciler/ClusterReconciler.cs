@@ -205,7 +205,7 @@ public sealed class ClusterReconciler(
     {
         var cluster = target.Cluster;
         var result = new StepResult();
-        if (cluster.IsAttached) return result.Converged("Attached: the portal manages add-ons and endpoints on it, not its lifecycle.");
+        if (cluster.IsAttached) return result.Converged("Attached: the portal manages add-ons and endpoints on it, not its lifecycle.", ClusterPhase.Attached);
 
         var session = await SessionAsync(target, ct);
         if (cluster.DeletionRequestedAt is not null) return await DeleteStepAsync(target, session, result, ct);

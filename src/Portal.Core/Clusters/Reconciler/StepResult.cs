@@ -63,9 +63,9 @@ internal sealed class StepResult
         return this;
     }
 
-    public StepResult Converged(string message)
+    public StepResult Converged(string message, ClusterPhase phase = ClusterPhase.Ready)
     {
-        Phase = ClusterPhase.Ready;
+        Phase = phase;
         Message = message;
         LastError = "";
         Observed = true;
