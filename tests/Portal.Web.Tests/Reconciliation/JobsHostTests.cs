@@ -86,6 +86,58 @@ public sealed partial class JobsHostTests
         Assert.Equal(cron, Jobs.CronFor(TimeSpan.FromSeconds(seconds)));
 
     [Fact]
+    public async Task EmbeddedMode_ANewcomersEnvironment_ProvisionsAndDeletesAClusterOnSqliteWithInMemoryJobs()
+    {
+        await using var factory = new PortalHostFactory("Testing", new Dictionary<string, string?>
+        {
+            ["Cloud:Mode"] = "Emulator",
+            ["Cloud:Emulator:Lifecycle:ClusterCreate"] = "00:00:00.300",
+            ["Cloud:Emulator:Lifecycle:ClusterDelete"] = "00:00:00",
+            ["Cloud:Emulator:Lifecycle:NodegroupCreate"] = "00:00:00",
+            ["Cloud:Emulator:Lifecycle:NodegroupDelete"] = "00:00:00",
+            ["Cloud:Emulator:Kubernetes:ApplicationSyncDelay"] = "00:00:00.100",
+            ["Reconciliation:PollInterval"] = "00:00:00.200",
+            ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
+        });
+        _ = factory.Server;
+        var services = factory.Services;
+        var email = $"new-{Guid.NewGuid():N}"[..16] + "@example.com";
+        var user = await services.GetRequiredService<Portal.Core.Users.UserService>().SignInAsync(new($"sub-{email}", email, "Newcomer", []), default);
+        var actor = Portal.Testing.PortalActors.For(user);
+        var slug = $"n-{Guid.NewGuid():N}"[..10];
+        await services.GetRequiredService<Portal.Core.Teams.TeamService>().CreateTeamAsync(actor, new(slug, slug, null, null), default);
+        // Any account and role a newcomer makes up: the embedded emulator learns them from the portal.
+        await services.GetRequiredService<Portal.Core.Environments.EnvironmentService>().RegisterAsync(actor, slug,
+            new(Portal.Core.Environments.EnvironmentName.Dev, "555566667777", "us-east-1", "arn:aws:iam::555566667777:role/my-provisioner", null), default);
+        var clusters = services.GetRequiredService<Portal.Core.Clusters.ClusterService>();
+        var view = await clusters.RequestClusterAsync(actor, slug, new(
+            "first", Portal.Core.Environments.EnvironmentName.Dev, [new("spot", ["m5.large"], Portal.Core.Clusters.CapacityType.Spot, 1, 1, 2)], "1.34"), default);
+
+        var contexts = services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Core.Persistence.PortalDbContext>>();
+        async Task<Portal.Core.Clusters.Cluster?> FindAsync()
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.Clusters), c => c.Id == view.Cluster.Id);
+        }
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        Portal.Core.Clusters.Cluster? cluster;
+        while ((cluster = await FindAsync())?.Phase != Portal.Core.Clusters.ClusterPhase.Ready && DateTimeOffset.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(Portal.Core.Clusters.ClusterPhase.Ready, cluster?.Phase);
+        Assert.Equal("arn:aws:eks:us-east-1:555566667777:cluster/" + cluster!.EksName, cluster.EksArn);
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try { await clusters.DeleteClusterAsync(actor, slug, "first", null, default); break; }
+            catch (Portal.Core.Common.PreconditionFailedException) when (attempt < 20) { await Task.Delay(50); }
+        }
+        while (await FindAsync() is not null && DateTimeOffset.UtcNow < deadline) await Task.Delay(100);
+        Assert.Null(await FindAsync());
+        var emulator = services.GetRequiredService<EmbeddedEmulator>().Host!;
+        Assert.Equal((1, 1, 1), (emulator.Calls.Count("eks", "CreateCluster"), emulator.Calls.Count("eks", "CreateNodegroup"), emulator.Calls.Count("eks", "DeleteCluster")));
+    }
+
+    [Fact]
     public async Task EmbeddedMode_StartsTheEmulatorAndPointsTheCloudClientsAtIt()
     {
         await using var factory = new PortalHostFactory("Development", new Dictionary<string, string?> { ["Cloud:Mode"] = "Emulator" });
