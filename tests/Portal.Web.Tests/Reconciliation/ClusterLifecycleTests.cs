@@ -65,6 +65,16 @@ public sealed class ClusterLifecycleTests
             Assert.NotNull(app);
             Assert.Equal(("Synced", "Healthy"), (app!["status"]!["sync"]!["status"]!.GetValue<string>(), app["status"]!["health"]!["status"]!.GetValue<string>()));
         }
+        // The foundation the Applications stand on: Argo CD's upstream CRDs, its namespace and the platform project.
+        var session = await SessionAsync(world);
+        using (var client = world.Services.GetRequiredService<KubernetesClientFactory>().Create(session, ready.EksName, ready.KubernetesEndpoint!, ready.CertificateAuthority!))
+        {
+            Assert.NotNull(await client.GetAsync("apiextensions.k8s.io/v1", "CustomResourceDefinition", BootstrapManifests.ApplicationCrdName));
+            Assert.NotNull(await client.GetAsync("apiextensions.k8s.io/v1", "CustomResourceDefinition", "appprojects.argoproj.io"));
+            Assert.NotNull(await client.GetAsync("v1", "Namespace", BootstrapManifests.ArgoNamespace));
+            var project = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "AppProject", BootstrapManifests.Project, BootstrapManifests.ArgoNamespace);
+            Assert.Equal(KubernetesObjects.FieldManager, project!["metadata"]!["managedFields"]![0]!["manager"]!.GetValue<string>());
+        }
         var steps = (await world.EventsAsync(ready.Id)).Select(e => e.Step).ToList();
         Assert.Equal("requested", steps[0]);
         Assert.Contains("control-plane", steps);
