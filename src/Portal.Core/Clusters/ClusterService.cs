@@ -149,7 +149,12 @@ public sealed class ClusterService(
     /// Changes the spec (version, endpoint access, tags, node pools) and bumps the generation. A version change must
     /// be the next minor; a cluster being deleted, or an attached one, cannot be changed (409).
     /// </summary>
-    public async Task<ClusterView> UpdateClusterAsync(
+    public Task<ClusterView> UpdateClusterAsync(
+        PortalActor actor, string teamSlug, string name, ClusterChanges changes, long? expectedVersion, CancellationToken ct) =>
+        SaveChangesExtensions.RetryUnconditionalAsync(expectedVersion,
+            () => UpdateClusterOnceAsync(actor, teamSlug, name, changes, expectedVersion, ct));
+
+    private async Task<ClusterView> UpdateClusterOnceAsync(
         PortalActor actor, string teamSlug, string name, ClusterChanges changes, long? expectedVersion, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -202,7 +207,11 @@ public sealed class ClusterService(
     /// Asks for deletion: phase Deleting and a new generation. The reconciler removes node groups, add-ons and the
     /// EKS cluster, then the row. Asking again is harmless. An attached cluster is only forgotten: its row goes at once.
     /// </summary>
-    public async Task<ClusterView> DeleteClusterAsync(PortalActor actor, string teamSlug, string name, long? expectedVersion, CancellationToken ct)
+    public Task<ClusterView> DeleteClusterAsync(PortalActor actor, string teamSlug, string name, long? expectedVersion, CancellationToken ct) =>
+        SaveChangesExtensions.RetryUnconditionalAsync(expectedVersion,
+            () => DeleteClusterOnceAsync(actor, teamSlug, name, expectedVersion, ct));
+
+    private async Task<ClusterView> DeleteClusterOnceAsync(PortalActor actor, string teamSlug, string name, long? expectedVersion, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Write, ct);

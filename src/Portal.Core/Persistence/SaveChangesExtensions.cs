@@ -34,6 +34,26 @@ public static class SaveChangesExtensions
         _ => false,
     };
 
+    /// <summary>
+    /// Runs a read-modify-write again when it lost an optimistic-concurrency race and the caller asked for no
+    /// precondition (no If-Match). Workers write a resource's status while users change its spec; a user who did not
+    /// say "only if unchanged" should not get a 412 because a worker wrote in between. With an If-Match, the 412 stands.
+    /// </summary>
+    public static async Task<T> RetryUnconditionalAsync<T>(long? expectedVersion, Func<Task<T>> attempt, int maxAttempts = 5)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (PreconditionFailedException) when (expectedVersion is null && tries < maxAttempts)
+            {
+                // Someone else saved first: read again and re-apply the change.
+            }
+        }
+    }
+
     /// <summary>Throws 412 when the caller's If-Match (the version they read) no longer matches the row.</summary>
     public static void RequireVersion(this IVersioned row, string what, long? expectedVersion)
     {

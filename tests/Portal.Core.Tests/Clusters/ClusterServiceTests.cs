@@ -7,6 +7,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Core.Events;
+using Portal.Core.Persistence;
 using Portal.Core.Teams;
 using Portal.Core.Tests.Infrastructure;
 using Portal.Testing;
@@ -21,8 +22,63 @@ public abstract class ClusterServiceTests(PortalDatabaseFixture database) : Serv
     private ClusterService Clusters => Get<ClusterService>();
     private RecordingJobClient Jobs => (RecordingJobClient)Get<IBackgroundJobClient>();
 
-    protected override void Configure(IServiceCollection services) =>
+    private readonly WorkerWritesFirst _workerWritesFirst = new();
+
+    protected override void Configure(IServiceCollection services)
+    {
         services.AddSingleton<IBackgroundJobClient, RecordingJobClient>();
+        services.ConfigureDbContext<PortalDbContext>(b => b.AddInterceptors(_workerWritesFirst));
+    }
+
+    /// <summary>
+    /// When armed, lets "a worker" write the cluster (bumping its version) just before the next save, as a reconciler
+    /// writing status between a user's read and write would.
+    /// </summary>
+    private sealed class WorkerWritesFirst : Microsoft.EntityFrameworkCore.Diagnostics.SaveChangesInterceptor
+    {
+        public Func<Task>? Next;
+
+        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int>> SavingChangesAsync(
+            Microsoft.EntityFrameworkCore.Diagnostics.DbContextEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref Next, null) is { } write) await write();
+            return result;
+        }
+    }
+
+    private Func<Task> StatusWriteBy(Guid clusterId) => async () =>
+    {
+        await using var db = Database.CreateContext();
+        await db.Clusters.Where(c => c.Id == clusterId)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.Version, c => c.Version + 1).SetProperty(c => c.Message, "worker was here"), Ct);
+    };
+
+    [Fact]
+    public async Task UpdateCluster_WithoutIfMatch_WhileAWorkerWritesStatus_IsAppliedNot412()
+    {
+        var (owner, team) = await TeamWithDevAsync();
+        var created = await Clusters.RequestClusterAsync(owner, team.Slug, Request(), Ct);
+        _workerWritesFirst.Next = StatusWriteBy(created.Cluster.Id);
+
+        var updated = await Clusters.UpdateClusterAsync(owner, team.Slug, "main", new ClusterChanges(NodePools: [Pool(desired: 3)]), null, Ct);
+
+        Assert.Equal(2, updated.Cluster.Generation);
+        await using var db = Database.CreateContext();
+        var stored = await db.Clusters.Include(c => c.NodePools).SingleAsync(c => c.Id == created.Cluster.Id, Ct);
+        Assert.Equal((3, "worker was here"), (stored.NodePools.Single().DesiredSize, stored.Message));
+    }
+
+    [Fact]
+    public async Task UpdateCluster_WithAnIfMatchAWorkerOvertook_Is412()
+    {
+        var (owner, team) = await TeamWithDevAsync();
+        var created = await Clusters.RequestClusterAsync(owner, team.Slug, Request(), Ct);
+        _workerWritesFirst.Next = StatusWriteBy(created.Cluster.Id);
+
+        await Assert.ThrowsAsync<PreconditionFailedException>(() =>
+            Clusters.UpdateClusterAsync(owner, team.Slug, "main", new ClusterChanges(NodePools: [Pool(desired: 3)]), created.Cluster.Version, Ct));
+    }
 
     private static NodePoolSpec Pool(string name = "general", string type = "m5.large", int min = 1, int desired = 2, int max = 3,
         CapacityType capacity = CapacityType.OnDemand, IReadOnlyList<NodeTaint>? taints = null) =>
