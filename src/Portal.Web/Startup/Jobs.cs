@@ -1,7 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
+using Hangfire.InMemory;
+using Hangfire.Logging;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
@@ -36,36 +40,24 @@ public static class Jobs
 
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var production = builder.Environment.IsProduction();
+        // AddHangfire resolves storage and activator from process-wide statics (JobStorage.Current, JobActivator.Current)
+        // that the last host to configure Hangfire wins. Registered here first, each host's client, recurring manager,
+        // server and dashboard use its own storage and its own services even when one process holds several hosts
+        // (the test suites do), instead of another host's database or a disposed container.
+        builder.Services.AddSingleton<JobStorage>(sp => database.Provider == DatabaseProvider.Postgres
+            ? PostgresJobStorage(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString
+                                 ?? throw new InvalidOperationException("Database:Provider is Postgres but no connection string is configured."), production)
+            : new InMemoryStorage());
+        builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((sp, configuration) =>
         {
             configuration
                 .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            if (database.Provider == DatabaseProvider.Postgres)
-            {
-                var connectionString = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
-                configuration.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
-                {
-                    SchemaName = HangfireSchema,
-                    // Without it, a job running past the invisibility timeout (30 min) is handed to a second worker.
-                    UseSlidingInvisibilityTimeout = true,
-                    // LISTEN/NOTIFY: an enqueued job starts within milliseconds instead of the next poll.
-                    EnableLongPolling = true,
-                    PrepareSchemaIfNecessary = true,
-                    // Resilient start-up: a worker that comes up a moment before PostgreSQL retries instead of crashing,
-                    // without holding up the host's start for long (an orchestrator restarts a process that gives up).
-                    StartupConnectionMaxRetries = 2,
-                    StartupConnectionBaseDelay = TimeSpan.FromMilliseconds(500),
-                    StartupConnectionMaxDelay = TimeSpan.FromSeconds(2),
-                    // A production worker must not come up "healthy" without its job storage; elsewhere the UI may start first.
-                    AllowDegradedModeWithoutStorage = !production,
-                });
-            }
-            else
-            {
-                configuration.UseInMemoryStorage();
-            }
+                .UseRecommendedSerializerSettings()
+                // The log provider is a static too; a stopped host's disposed logger factory must not fail every later job.
+                .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
+                .UseStorage(sp.GetRequiredService<JobStorage>());
         });
 
         if (roles.Worker)
@@ -115,6 +107,28 @@ public static class Jobs
         return app;
     }
 
+    /// <summary>Hangfire.PostgreSql in its own schema, shared by every portal process on the database.</summary>
+    private static PostgreSqlStorage PostgresJobStorage(string connectionString, bool production)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = HangfireSchema,
+            // Without it, a job running past the invisibility timeout (30 min) is handed to a second worker.
+            UseSlidingInvisibilityTimeout = true,
+            // LISTEN/NOTIFY: an enqueued job starts within milliseconds instead of the next poll.
+            EnableLongPolling = true,
+            PrepareSchemaIfNecessary = true,
+            // Resilient start-up: a worker that comes up a moment before PostgreSQL retries instead of crashing,
+            // without holding up the host's start for long (an orchestrator restarts a process that gives up).
+            StartupConnectionMaxRetries = 2,
+            StartupConnectionBaseDelay = TimeSpan.FromMilliseconds(500),
+            StartupConnectionMaxDelay = TimeSpan.FromSeconds(2),
+            // A production worker must not come up "healthy" without its job storage; elsewhere the UI may start first.
+            AllowDegradedModeWithoutStorage = !production,
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+    }
+
     /// <summary>Hangfire cron for an interval: with seconds below a minute (Hangfire 1.8 reads six fields), else whole minutes.</summary>
     public static string CronFor(TimeSpan interval)
     {
@@ -145,6 +159,43 @@ public static class Jobs
                     logger.LogWarning(e, "Could not register the recurring resync job (attempt {Attempt}); retrying", attempt);
                 }
                 await Task.Delay(Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)), stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hangfire's logs through the host's logger factory; once that is disposed (its host stopped while another in the
+    /// same process runs on), nothing is logged instead of every job failing with ObjectDisposedException.
+    /// </summary>
+    private sealed class HostLogProvider(ILoggerFactory factory) : ILogProvider
+    {
+        private readonly AspNetCoreLogProvider _inner = new(factory);
+
+        public ILog GetLogger(string name)
+        {
+            try
+            {
+                return new SafeLog(_inner.GetLogger(name));
+            }
+            catch (ObjectDisposedException)
+            {
+                return new SafeLog(null);
+            }
+        }
+
+        private sealed class SafeLog(ILog? inner) : ILog
+        {
+            public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+            {
+                if (inner is null) return false;
+                try
+                {
+                    return inner.Log(logLevel, messageFunc, exception);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return false;
+                }
             }
         }
     }
