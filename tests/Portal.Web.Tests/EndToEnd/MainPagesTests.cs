@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Core.Access;
+using Portal.Core.Clusters;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 using EnvironmentName = Portal.Core.Environments.EnvironmentName;
@@ -24,6 +25,10 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         ("team-environments", "/teams/data-science?tab=environments"),
         ("team-page", "/teams/data-science?tab=groups"),
         ("team-audit", "/teams/data-science?tab=audit"),
+        ("team-clusters", "/teams/data-science?tab=clusters"),
+        ("team-clusters-page", "/teams/data-science/clusters"),
+        ("clusters", "/clusters"),
+        ("cluster", "/teams/data-science/clusters/models"),
         ("tokens", "/tokens"),
         ("admin-teams", "/admin/teams"),
         ("admin-audit", "/admin/audit"),
@@ -44,6 +49,11 @@ public sealed class MainPagesTests(PortalInABrowser portal)
             await PortalInABrowser.ScreenshotAsync(page, name, forReadme: ReadmePictures.Contains(name));
             await portal.AssertAccessibleAsync(page, name);
         }
+        await ForEachWizardStepAsync(page, async step =>
+        {
+            await PortalInABrowser.ScreenshotAsync(page, step);
+            await portal.AssertAccessibleAsync(page, step);
+        });
     }
 
     [Fact]
@@ -57,13 +67,35 @@ public sealed class MainPagesTests(PortalInABrowser portal)
             await portal.GoToAsync(page, path);
             await PortalInABrowser.AssertNoHorizontalOverflowAsync(page, name);
         }
+        await ForEachWizardStepAsync(page, step => PortalInABrowser.AssertNoHorizontalOverflowAsync(page, step));
         await page.GetByTestId("nav-toggle").ClickAsync();
         await page.GetByTestId("nav-admin-audit").ClickAsync();
         await page.WaitForURLAsync("**/admin/audit");
         await PortalInABrowser.ScreenshotAsync(page, "narrow-admin-audit");
     }
 
-    /// <summary>A team with a member, an environment and a group mapping, so the tabs show content rather than empty states.</summary>
+    /// <summary>
+    /// The create-cluster wizard, step by step (one address, so not in <see cref="MainPages"/>): environment, name and
+    /// version, node pools with the instance-type picker open (its table is the widest thing in the wizard), review.
+    /// </summary>
+    private async Task ForEachWizardStepAsync(IPage page, Func<string, Task> check)
+    {
+        await portal.GoToAsync(page, "/teams/data-science/clusters/new");
+        await check("cluster-wizard-environment");
+        await page.GetByTestId("cluster-wizard-next").ClickAsync();
+        await page.GetByTestId("cluster-name").FillAsync("notebooks");
+        await check("cluster-wizard-name");
+        await page.GetByTestId("cluster-wizard-next").ClickAsync();
+        await page.GetByTestId("instance-type-picker-toggle").ClickAsync();
+        await page.GetByTestId("instance-type-search").FillAsync("g5");
+        await Assertions.Expect(page.GetByTestId("instance-type-option").First).ToBeVisibleAsync();
+        await check("cluster-wizard-node-pools");
+        await page.GetByTestId("cluster-wizard-next").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("cluster-review")).ToBeVisibleAsync();
+        await check("cluster-wizard-review");
+    }
+
+    /// <summary>A team with a member, an environment, a cluster and a group mapping, so the tabs show content rather than empty states.</summary>
     private async Task GivenDataScienceTeamAsync()
     {
         using var scope = portal.Services.CreateScope();
@@ -83,5 +115,11 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         await services.GetRequiredService<MemberService>().AddMemberAsync(PortalActor.System, "data-science", "victor@example.test", TeamRole.Viewer, default);
         await services.GetRequiredService<EnvironmentService>().RegisterAsync(PortalActor.System, "data-science",
             new NewEnvironment(EnvironmentName.Dev, "123456789012", "eu-west-1", "arn:aws:iam::123456789012:role/unicron-provisioner", null), default);
+        // Provisioned in the background by the embedded cloud; the pages show it in whatever phase it has reached.
+        await services.GetRequiredService<ClusterService>().RequestClusterAsync(PortalActor.System, "data-science", new NewCluster("models", EnvironmentName.Dev,
+        [
+            new NodePoolSpec("general", ["m5.large"], CapacityType.OnDemand, 1, 2, 3),
+            new NodePoolSpec("gpu", ["g5.xlarge"], CapacityType.Spot, 0, 1, 2),
+        ]), default);
     }
 }

@@ -33,6 +33,27 @@ public sealed class PortalInABrowser : IAsyncLifetime
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
+    /// <summary>
+    /// The embedded cloud, as a newcomer gets it: the in-process emulator, which accepts whatever account and role a
+    /// journey registers for an environment (<c>Cloud.AddPortalCloud</c>'s role hook), with the emulator's lifecycles
+    /// shortened from seconds to a moment and the reconciler's and Hangfire's polls to match, so a journey that waits
+    /// for Ready waits for the portal's steps, not for simulated AWS clocks. Long enough still for a page to show
+    /// Provisioning before Ready.
+    /// </summary>
+    private static readonly Dictionary<string, string?> EmbeddedCloudSettings = new()
+    {
+        ["Cloud:Mode"] = "Emulator",
+        ["Cloud:Emulator:Lifecycle:ClusterCreate"] = "00:00:01",
+        ["Cloud:Emulator:Lifecycle:ClusterUpdate"] = "00:00:01",
+        ["Cloud:Emulator:Lifecycle:ClusterDelete"] = "00:00:00",
+        ["Cloud:Emulator:Lifecycle:NodegroupCreate"] = "00:00:00.500",
+        ["Cloud:Emulator:Lifecycle:NodegroupUpdate"] = "00:00:00.500",
+        ["Cloud:Emulator:Lifecycle:NodegroupDelete"] = "00:00:00",
+        ["Cloud:Emulator:Kubernetes:ApplicationSyncDelay"] = "00:00:00.200",
+        ["Reconciliation:PollInterval"] = "00:00:00.300",
+        ["Jobs:SchedulePollingInterval"] = "00:00:00.300",
+    };
+
     private readonly List<IBrowserContext> _contexts = [];
     private OidcProviderProcess? _provider;
     private PortalHostFactory? _host;
@@ -54,7 +75,9 @@ public sealed class PortalInABrowser : IAsyncLifetime
         BaseUrl = $"http://127.0.0.1:{port}";
         _provider = await OidcProviderProcess.StartAsync(BaseUrl);
         // Outside Development, MudBlazor's CSS and JS (static web assets of a package) are served only when asked for.
-        _host = await PortalHostFactory.OnPostgresAsync("Staging", _provider.PortalSettings(), StaticWebAssetsOutsideDevelopment.AddTo);
+        var settings = new Dictionary<string, string?>(_provider.PortalSettings());
+        foreach (var (key, value) in EmbeddedCloudSettings) settings[key] = value;
+        _host = await PortalHostFactory.OnPostgresAsync("Staging", settings, StaticWebAssetsOutsideDevelopment.AddTo);
         _host.UseKestrel(port);
         _host.StartServer();
         using (var client = ApiClient())
