@@ -65,7 +65,7 @@ start_postgres
 log "Running tests"
 out=$(mktemp)
 set +e
-dotnet test Unicron.Portal.sln --no-build --verbosity quiet "$@" 2>&1 | tee "$out"
+dotnet test Unicron.Portal.sln --no-build --verbosity minimal "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 set -e
 
