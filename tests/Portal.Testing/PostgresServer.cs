@@ -16,7 +16,11 @@ namespace Portal.Testing;
 public static class PostgresServer
 {
     public const string EnvironmentVariable = "PORTAL_TEST_POSTGRES";
-    private const string TemplateDatabase = "portal_template";
+    /// <summary>
+    /// One template per test process: test projects run in parallel against one server (scripts/test.sh starts one),
+    /// and a shared name made their drop-and-create race.
+    /// </summary>
+    private static readonly string TemplateDatabase = $"portal_template_{Environment.ProcessId}";
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static string? _adminConnectionString;
     private static bool _templateReady;
