@@ -27,8 +27,7 @@ public sealed class MockOidcIssuer : IAsyncDisposable
     public static async Task<MockOidcIssuer> StartAsync()
     {
         var folder = OidcFolder();
-        if (!Directory.Exists(Path.Combine(folder, "node_modules", "oauth2-mock-server")))
-            await RunAsync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], folder, TimeSpan.FromMinutes(3));
+        await Npm.EnsureInstalledAsync(folder);
 
         var port = PostgresServer.FreePort();
         var start = new ProcessStartInfo("node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -88,19 +87,6 @@ public sealed class MockOidcIssuer : IAsyncDisposable
             throw new InvalidOperationException(
                 $"'{start.FileName}' was not found: the JWT bearer tests need Node.js (20 or later) and npm on PATH to run oauth2-mock-server.", e);
         }
-    }
-
-    private static async Task RunAsync(string file, string[] args, string folder, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = StartOrExplain(start);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cts.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed in {folder}: {await error}{await output}");
     }
 }
 

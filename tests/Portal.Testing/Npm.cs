@@ -1,8 +1,11 @@
 using System.Diagnostics;
 
-namespace Portal.Web.Tests.EndToEnd;
+namespace Portal.Testing;
 
-/// <summary>The pinned npm packages of the end-to-end tests (one folder per lockfile), installed on first use.</summary>
+/// <summary>
+/// The pinned npm packages the tests run (identity providers, axe-core: one folder per lockfile), installed with
+/// <c>npm ci</c> on first use when scripts/test.sh has not already done it.
+/// </summary>
 public static class Npm
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
@@ -14,12 +17,21 @@ public static class Npm
         try
         {
             if (Directory.Exists(Path.Combine(folder, "node_modules"))) return;
-            using var npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error")
+            Process npm;
+            try
             {
-                WorkingDirectory = folder,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            }) ?? throw new InvalidOperationException("npm did not start: is Node.js installed?");
+                npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error")
+                {
+                    WorkingDirectory = folder,
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                })!;
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new InvalidOperationException("npm was not found: these tests need Node.js (20 or later) and npm on PATH.", e);
+            }
+            using var _ = npm;
             var stderr = npm.StandardError.ReadToEndAsync(ct);
             await npm.StandardOutput.ReadToEndAsync(ct);
             await npm.WaitForExitAsync(ct);
