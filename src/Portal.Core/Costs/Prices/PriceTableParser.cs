@@ -157,7 +157,7 @@ public static partial class PriceTableParser
                         _ => $"'{row.Name}' is not a supported volume type; only gp3 is metered.",
                     });
                 if (!string.Equals(row.Unit, expectedUnit, StringComparison.OrdinalIgnoreCase))
-                    Fail("unit", $"a {kind} price is per {expectedUnit}, not '{row.Unit}'.");
+                    Fail("unit", $"{kind} prices are per {expectedUnit}, not '{row.Unit}'.");
             }
             if (row.Price is not { } price || price <= 0m || price > MaxPrice)
                 Fail("price", $"'{row.RawPrice}' is not a price: write a positive decimal with a dot, at most {MaxPrice}, without a currency sign.");
