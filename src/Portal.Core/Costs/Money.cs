@@ -3,12 +3,17 @@ using System.Globalization;
 namespace Portal.Core.Costs;
 
 /// <summary>
-/// An amount of money in one currency. The amount is kept exact (<see cref="decimal"/>, never rounded while
-/// computing): rounding happens only when a figure is shown (<see cref="ToDisplayString"/>) or when parts are
-/// reported in cents (<see cref="CentRounding"/>), so sums of parts never drift from their totals.
+/// An amount of money in one currency, as a <see cref="decimal"/>. Products of prices and quantities are exact; the
+/// only divisions (a month's storage spread over its hours, a GPU pool split by shares) are held to
+/// <see cref="LineScale"/> decimal places (<see cref="AtLineScale"/>), so that sums of lines are exact in any order
+/// and a total always equals the sum of its parts. Rounding to cents happens only for display
+/// (<see cref="ToDisplayString"/>, <see cref="CentRounding"/>).
 /// </summary>
 public readonly record struct Money(decimal Amount, string Currency)
 {
+    /// <summary>Ten decimal places: a ten-billionth of a dollar, far below anything shown, far above decimal's 28 digits.</summary>
+    public const int LineScale = 10;
+
     /// <summary>The only currency AWS bills the platform's accounts in; price tables in other currencies are refused.</summary>
     public const string Usd = "USD";
 
@@ -25,6 +30,9 @@ public readonly record struct Money(decimal Amount, string Currency)
     public static Money operator *(decimal factor, Money a) => a * factor;
 
     public static Money operator /(Money a, decimal divisor) => new(a.Amount / divisor, a.Currency);
+
+    /// <summary>The amount held to <see cref="LineScale"/> places (banker's rounding, so no drift in one direction).</summary>
+    public Money AtLineScale() => new(Math.Round(Amount, LineScale, MidpointRounding.ToEven), Currency);
 
     /// <summary>Rounded to cents, half away from zero (how invoices round), for a single figure on its own.</summary>
     public decimal Cents => Math.Round(Amount, 2, MidpointRounding.AwayFromZero);

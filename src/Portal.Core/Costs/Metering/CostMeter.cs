@@ -69,7 +69,7 @@ public sealed class CostMeter(InstanceTypeCatalog catalog)
             {
                 var gibHours = (decimal)nodes * pool.DiskSizeGiB;
                 var storage = prices.EbsGp3PerGbMonth;
-                lines.Add(Line(pool.Name, null, CostCategory.Storage, null, null, gibHours, GibHours, storage.Amount * gibHours / hoursInMonth, storage));
+                lines.Add(Line(pool.Name, null, CostCategory.Storage, null, null, gibHours, GibHours, (storage.Amount * gibHours / hoursInMonth).AtLineScale(), storage));
             }
         }
         return new MeteredHour(hour, lines, unpriced);
@@ -78,8 +78,8 @@ public sealed class CostMeter(InstanceTypeCatalog catalog)
     /// <summary>
     /// Splits a pool's GPU node cost by GPUs requested: endpoint e gets cost × requested(e) / max(capacity, Σ requested).
     /// When endpoints ask for less than the pool has, the rest is an Idle line; when they ask for more (pods pending),
-    /// they share the whole cost by their requests and nothing is idle. Idle is computed as the remainder, so the
-    /// parts add up to the pool's cost exactly.
+    /// they share the whole cost by their requests and nothing is idle. Shares are held to Money.LineScale places and
+    /// idle is the remainder, so the parts add up to the pool's cost exactly.
     /// </summary>
     private static IEnumerable<CostLine> AttributeGpus(NodePoolObservation pool, Money cost, int capacity, HashSet<string> types, Prices.Price price,
         IReadOnlyList<EndpointGpuClaim> endpoints,
@@ -94,9 +94,11 @@ public sealed class CostMeter(InstanceTypeCatalog catalog)
         var requested = claims.Sum(c => c.Gpus);
         var divisor = (decimal)Math.Max(capacity, requested);
         var attributed = Money.Zero(cost.Currency);
-        foreach (var (endpoint, gpus) in claims)
+        for (var i = 0; i < claims.Count; i++)
         {
-            var share = cost * gpus / divisor;
+            var (endpoint, gpus) = claims[i];
+            // Over-claimed: the last endpoint takes the remainder, so held-to-scale shares leave no speck of "idle".
+            var share = requested >= capacity && i == claims.Count - 1 ? cost - attributed : (cost * gpus / divisor).AtLineScale();
             attributed += share;
             yield return line(pool.Name, endpoint, CostCategory.Endpoint, type, null, gpus, GpuHours, share, price);
         }
