@@ -81,7 +81,8 @@ public sealed class BudgetWebhookTests
         Assert.Equal(812.35m, root.GetProperty("spent").GetProperty("amount").GetDecimal());
         Assert.Equal("USD", root.GetProperty("spent").GetProperty("currency").GetString());
         Assert.Equal(1000m, root.GetProperty("budget").GetProperty("amount").GetDecimal());
-        Assert.True(root.TryGetProperty("forecast", out _));
+        // 812.3456 USD over the first 480 hours of a 720-hour month: 1218.5184, shown as 1218.52.
+        Assert.Equal(1218.52m, root.GetProperty("forecast").GetProperty("amount").GetDecimal());
         Assert.True(root.TryGetProperty("occurredAt", out _));
     }
 

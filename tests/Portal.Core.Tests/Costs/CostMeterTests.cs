@@ -150,6 +150,24 @@ public sealed class CostMeterTests
     }
 
     [Fact]
+    public async Task HourPrices_ResolveOnDemandFromTheTable_AndSpotWithoutASession_AsAnEstimate()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new CostOptions());
+        var spot = new SpotPricing(new Ec2SpotPriceSource(options), options, Microsoft.Extensions.Logging.Abstractions.NullLogger<SpotPricing>.Instance);
+        var cluster = MlDev();
+
+        var prices = await HourPrices.ResolveAsync(UsEast1, spot, cluster, session: null, Hour);
+        var hour = Meter.Meter(Hour, cluster, prices);
+
+        Assert.Equal(0.096m, prices.Instances[("m5.large", CapacityType.OnDemand)].Amount.Amount);
+        var spotPrice = prices.Instances[("m5.xlarge", CapacityType.Spot)];
+        Assert.True(spotPrice.Estimated);
+        Assert.Equal(0.192m * 0.4m, spotPrice.Amount.Amount);
+        Assert.True(hour.Lines.Single(l => l.NodePool == "spot" && l.Category == CostCategory.Compute).Estimated);
+        Assert.Empty(hour.Unpriced);
+    }
+
+    [Fact]
     public void MeteringAnHourTwice_GivesTheSameRows()
     {
         var first = MeterMlDev(MlDev());

@@ -86,6 +86,10 @@ public sealed class CostPropertyTests
                     Assert.True(Math.Abs(a.Amount.Amount * b.Quantity - b.Amount.Amount * a.Quantity) < 1e-8m);
                 }
                 Assert.True(shares.All(l => l.Amount.Amount >= 0m));
+                // Endpoints asking for at least the pool's GPUs leave nothing idle, not even a rounding speck.
+                var capacity = gpuNodes.Sum(n => n.Count * CostMeterTests.Catalog.Find(n.InstanceType)!.GpuCount);
+                if (capacity > 0 && cluster.Endpoints.Where(e => e.NodePool == pool.Name).Sum(e => e.GpusRequested) >= capacity)
+                    Assert.DoesNotContain(shares, l => l.Category == CostCategory.Idle);
             }
         });
     }
