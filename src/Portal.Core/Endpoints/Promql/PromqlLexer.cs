@@ -52,6 +52,8 @@ internal static class PromqlLexer
     {
         var tokens = new List<Token>();
         var i = 0;
+        // Inside [...] a ':' separates a subquery's range and step; elsewhere it may start a recording-rule name (:a:b).
+        var inBrackets = false;
         while (true)
         {
             while (i < text.Length)
@@ -64,6 +66,12 @@ internal static class PromqlLexer
 
             var start = i;
             var c = text[i];
+            if (c == ':' && inBrackets)
+            {
+                tokens.Add(new Token(TokenKind.Colon, ":", start));
+                i++;
+                continue;
+            }
             if (char.IsAsciiLetter(c) || c == '_' || c == ':')
             {
                 while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] is '_' or ':')) i++;
@@ -114,6 +122,8 @@ internal static class PromqlLexer
             if (op is not { } found)
                 throw new PromqlParseException(c == '!' ? "'!' must be followed by '=' or '~'" : $"unexpected character '{c}'", start);
             tokens.Add(new Token(found.Kind, text.Substring(i, found.Length), start));
+            if (found.Kind == TokenKind.LeftBracket) inBrackets = true;
+            else if (found.Kind == TokenKind.RightBracket) inBrackets = false;
             i += found.Length;
         }
     }

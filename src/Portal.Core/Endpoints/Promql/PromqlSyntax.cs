@@ -265,7 +265,8 @@ public static class PromqlSyntax
                 if (At(TokenKind.LeftBracket))
                 {
                     var bracket = Take();
-                    var range = Expect(TokenKind.Duration, "a duration such as 5m") ;
+                    if (At(TokenKind.Number)) throw Error(Peek, $"a range needs a unit: [{Peek.Text}s] or [{Peek.Text}m], not [{Peek.Text}]");
+                    var range = Expect(TokenKind.Duration, "a duration such as 5m");
                     if (DurationIsZero(range.Text)) throw Error(range, "a range must be longer than 0");
                     if (At(TokenKind.Colon))
                     {
@@ -277,7 +278,7 @@ public static class PromqlSyntax
                         }
                         Expect(TokenKind.RightBracket, "']' to close the subquery");
                         if (type != PromqlType.InstantVector)
-                            throw Error(bracket, $"a subquery [range:step] needs an instant vector before it, not a {Name(type)}");
+                            throw Error(bracket, $"a subquery [range:step] needs an instant vector before it, not {Article(Name(type))}");
                         if (offset || at) throw Error(bracket, "write offset and @ after the subquery's brackets, not before");
                         type = PromqlType.RangeVector;
                         kind = Modifiable.Subquery;
@@ -327,6 +328,8 @@ public static class PromqlSyntax
         }
 
         private enum Modifiable { None, Selector, Range, Subquery }
+
+        private static string Article(string noun) => ("aeiou".Contains(noun[0]) ? "an " : "a ") + noun;
 
         private static string Name(PromqlType type) => type switch
         {
@@ -470,7 +473,7 @@ public static class PromqlSyntax
                 _ => "",
             };
             var expectedName = expected switch { Arg.Scalar => "scalar", Arg.Vector => "instant vector", Arg.Range => "range vector", _ => "string" };
-            throw new PromqlParseException($"argument {index} of {what} must be a {expectedName}, not a {Name(actual)}{hint}", at);
+            throw new PromqlParseException($"argument {index} of {what} must be {Article(expectedName)}, not {Article(Name(actual))}{hint}", at);
         }
 
         private void ParseLabelList(string context)
@@ -583,9 +586,17 @@ public static class PromqlSyntax
             var best = Functions.Keys.Concat(Aggregations.Keys)
                 .Select(k => (Name: k, Distance: Distance(unknown, k)))
                 .Where(k => k.Distance <= 2)
-                .OrderBy(k => k.Distance).ThenBy(k => k.Name, StringComparer.Ordinal)
+                // Ties go to the name sharing the longest start with the typo: "rat" is "rate", not "rad".
+                .OrderBy(k => k.Distance).ThenByDescending(k => CommonPrefix(unknown, k.Name)).ThenBy(k => k.Name, StringComparer.Ordinal)
                 .FirstOrDefault();
             return best.Name is null ? "" : $" (did you mean '{best.Name}'?)";
+        }
+
+        private static int CommonPrefix(string a, string b)
+        {
+            var n = 0;
+            while (n < a.Length && n < b.Length && a[n] == b[n]) n++;
+            return n;
         }
 
         private static int Distance(string a, string b)

@@ -40,6 +40,10 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex Dns1123Subdomain();
 
+    // Kubernetes quantity syntax: a signed decimal, then a binary (Ki..Ei), decimal (n, u, m, k, M..E) or exponent suffix.
+    [GeneratedRegex(@"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$")]
+    private static partial Regex QuantitySyntax();
+
     [GeneratedRegex(@"^[^\s]+$")]
     private static partial Regex NoWhitespace();
 
@@ -164,7 +168,7 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
     /// <summary>A Kubernetes quantity's value, or null when it is not one.</summary>
     public static decimal? Quantity(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Trim() != text) return null;
+        if (string.IsNullOrWhiteSpace(text) || !QuantitySyntax().IsMatch(text)) return null;
         try
         {
             return new ResourceQuantity(text).ToDecimal();
