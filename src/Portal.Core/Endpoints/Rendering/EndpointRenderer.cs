@@ -548,13 +548,13 @@ public sealed class EndpointRenderer(GpuTypes gpus)
             {
                 ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { [EndpointLabel] = spec.Name, [RoleLabel] = "metrics" } },
                 ["namespaceSelector"] = new JsonObject { ["matchNames"] = Strings([target.Namespace]) },
+                // The variant label of each pod on its series, so dashboards and queries can tell stable from canary.
+                ["podTargetLabels"] = Strings([VariantLabel]),
                 ["endpoints"] = Array(new JsonObject
                 {
                     ["port"] = "metrics",
                     ["path"] = profile.MetricsPath,
                     ["interval"] = "15s",
-                    // The variant label of each pod, so dashboards and queries can tell stable from canary.
-                    ["podTargetLabels"] = Strings([VariantLabel]),
                 }),
             },
         };
