@@ -12,7 +12,8 @@ public static class EndpointSamples
 
     public static readonly ClusterFacts Facts = new("inference.example.com", CertificateArn: "arn:aws:acm:us-east-1:222222222222:certificate/0d4b5c1e-1111-2222-3333-444455556666");
 
-    public const string QueueQuery = "sum(nv_inference_pending_request_count{namespace=\"team-ml\",model=\"resnet\"})";
+    /// <summary>Demand measured upstream (the request queue in front of the endpoint): it exists while no replica runs.</summary>
+    public const string QueueQuery = "sum(inference_queue_depth{queue=\"resnet-requests\"})";
 
     public static ScalingTrigger Trigger(ScalingTriggerKind kind) => kind switch
     {

@@ -70,6 +70,21 @@ public sealed class EndpointSpecRulesTests
     }
 
     [Theory]
+    [InlineData("sum(nv_inference_pending_request_count{model=\"resnet\"})")]
+    [InlineData("sum(rate(:tensorflow:serving:request_count[1m]))")]
+    [InlineData("avg(DCGM_FI_DEV_GPU_UTIL) + sum({__name__=\"nv_inference_queue_duration_us\"})")]
+    public void MinZero_OnAQueryOfTheServersOwnMetrics_IsRefused_BecauseTheyVanishAtZero(string query)
+    {
+        var spec = Triton() with { Autoscaling = new AutoscalingSpec(0, 4, [new ScalingTrigger(ScalingTriggerKind.Prometheus, 5, query)]) };
+        Assert.Contains("vanish at zero replicas", Error(spec, "autoscaling.minReplicas"));
+        Assert.Empty(Errors(spec with { Autoscaling = spec.Autoscaling with { MinReplicas = 1 } }));
+    }
+
+    [Fact]
+    public void MinZero_WithOneUpstreamQueryAmongServerMetrics_IsAccepted() =>
+        Assert.Empty(Errors(Triton() with { Autoscaling = new AutoscalingSpec(0, 4, [new ScalingTrigger(ScalingTriggerKind.Prometheus, 5, "sum(nv_inference_pending_request_count)"), Trigger(ScalingTriggerKind.Prometheus)]) }));
+
+    [Theory]
     [InlineData("")]
     [InlineData("   ")]
     public void EmptyPrometheusQuery_NamesTheQuery(string query) =>

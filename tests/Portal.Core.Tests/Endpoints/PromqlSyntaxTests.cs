@@ -107,6 +107,13 @@ public sealed class PromqlSyntaxTests
     }
 
     [Fact]
+    public void MetricNames_ListsTheSelectedMetrics_ByNameQuotedOrByNameMatcher()
+    {
+        Assert.Equal(["a", "b:rate5m", "c.d", "e"], PromqlSyntax.MetricNames("sum(a) / on(x) b:rate5m + {\"c.d\"} - {__name__=\"e\", job=\"j\"} + {__name__=~\"f.*\"}"));
+        Assert.Null(PromqlSyntax.MetricNames("sum("));
+    }
+
+    [Fact]
     public void Check_ReportsLineAndColumn_InAMultiLineQuery()
     {
         var error = PromqlSyntax.Check("sum(\n  rate(requests_total[5m])\n  + rate(errors_total)\n)");

@@ -30,16 +30,23 @@ public static class PromqlSyntax
     /// <summary>Null when the query parses; else the first error.</summary>
     public static PromqlError? Check(string query) => TryParse(query, out _, out var error) ? null : error;
 
-    public static bool TryParse(string query, out PromqlType type, out PromqlError? error)
+    public static bool TryParse(string query, out PromqlType type, out PromqlError? error) => TryParse(query, out type, out error, out _);
+
+    /// <summary>The metric names the query selects (by name or by <c>__name__="..."</c>), or null when it does not parse.</summary>
+    public static IReadOnlyList<string>? MetricNames(string query) => TryParse(query, out _, out _, out var names) ? names : null;
+
+    private static bool TryParse(string query, out PromqlType type, out PromqlError? error, out IReadOnlyList<string> metricNames)
     {
         ArgumentNullException.ThrowIfNull(query);
         type = default;
         error = null;
+        metricNames = [];
         try
         {
             if (string.IsNullOrWhiteSpace(query)) throw new PromqlParseException("the query is empty", 0);
             var parser = new Parser(PromqlLexer.Tokenize(query));
             type = parser.ParseQuery();
+            metricNames = parser.MetricNames;
             return true;
         }
         catch (PromqlParseException e)
@@ -131,6 +138,8 @@ public static class PromqlSyntax
     private sealed class Parser(List<Token> tokens)
     {
         private int _next;
+
+        public List<string> MetricNames { get; } = [];
 
         private Token Peek => tokens[_next];
 
@@ -391,6 +400,7 @@ public static class PromqlSyntax
                 throw Error(name, $"unexpected keyword '{name.Text}' where an expression was expected");
             if (Aggregations.ContainsKey(name.Text) || Functions.ContainsKey(name.Text))
                 throw Error(name, $"'{name.Text}' is a {(Aggregations.ContainsKey(name.Text) ? "aggregation" : "function")} and needs parentheses: {name.Text}(...)");
+            MetricNames.Add(name.Text);
             if (At(TokenKind.LeftBrace)) ParseMatchers(Peek, hasName: true);
             return (PromqlType.InstantVector, true);
         }
@@ -505,6 +515,7 @@ public static class PromqlSyntax
                     // Prometheus 3: a quoted metric name inside the braces.
                     if (hasName) throw Error(label, "the metric already has a name before the braces");
                     Take();
+                    MetricNames.Add(Unquote(label));
                     hasName = nonEmpty = true;
                 }
                 else
@@ -528,6 +539,7 @@ public static class PromqlSyntax
                     var text = Unquote(value);
                     if (op.Kind is TokenKind.RegexMatch or TokenKind.RegexNotMatch) CheckRegex(value, text);
                     if (Matches(op.Kind, text, "") is false) nonEmpty = true;
+                    if (Unquote(label) == "__name__" && op.Kind == TokenKind.Assign) MetricNames.Add(text);
                 }
                 if (At(TokenKind.Comma)) Take();
                 else if (!At(TokenKind.RightBrace))

@@ -211,9 +211,17 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
             if (indexes.Count > 1) errors.Add($"autoscaling.triggers[{indexes[1]}].kind", $"only one {Kebab(kind)} trigger is allowed.");
         }
         // Utilisation comes from running pods: with none running there is nothing to measure and nothing wakes the endpoint.
-        if (scaling.MinReplicas == 0 && !triggers.Any(t => t?.Kind == ScalingTriggerKind.Prometheus))
+        var wakers = triggers.Where(t => t?.Kind == ScalingTriggerKind.Prometheus && !string.IsNullOrWhiteSpace(t.Query)).ToList();
+        if (scaling.MinReplicas == 0 && wakers.Count == 0)
             errors.Add("autoscaling.minReplicas", "can be 0 only with a Prometheus trigger: CPU and GPU utilisation are measured on running replicas, so nothing would wake a scaled-to-zero endpoint. Add a query (such as queued requests) or set at least 1.");
+        else if (scaling.MinReplicas == 0
+                 && wakers.Select(t => PromqlSyntax.MetricNames(t!.Query!)).All(names => names is { Count: > 0 } && names.All(IsServerOwnMetric)))
+            errors.Add("autoscaling.minReplicas", "can be 0 only with a query that sees demand while no replica runs: the Prometheus triggers read only the model server's own metrics (or DCGM's), which vanish at zero replicas, so nothing would wake the endpoint. Query the demand upstream (a queue's depth, the load balancer's request count) or set at least 1.");
     }
+
+    /// <summary>Series exported by the endpoint's own pods (Triton, TF Serving, the DCGM exporter on its GPUs): absent at zero replicas.</summary>
+    private static bool IsServerOwnMetric(string name) =>
+        name.StartsWith("nv_", StringComparison.Ordinal) || name.StartsWith(":tensorflow:", StringComparison.Ordinal) || name.StartsWith("DCGM_", StringComparison.Ordinal);
 
     private static void CheckBehavior(ValidationErrors errors, string path, ScalingBehavior? behavior)
     {
