@@ -218,7 +218,8 @@ public sealed class EndpointRendererTests
         Assert.Equal("g6.2xlarge", capacity.NeedOf(canary)!.InstanceType.Name);
         var pool = capacity.NodeGroupFor(l4, [small, canary])!;
 
-        Assert.Equal(("gpu-l4", "g6.2xlarge", 0, 0, 8 + 8 + 4), (pool.Name, pool.InstanceTypes!.Single(), pool.MinSize, pool.DesiredSize, pool.MaxSize));
+        // small: 8 replicas; big: 50 % of 8 on each variant.
+        Assert.Equal(("gpu-l4", "g6.2xlarge", 0, 0, 8 + 4 + 4), (pool.Name, pool.InstanceTypes!.Single(), pool.MinSize, pool.DesiredSize, pool.MaxSize));
         Assert.Contains(pool.Taints!, t => t.Key == "nvidia.com/gpu" && t.Effect == TaintEffect.NoSchedule);
         var catalog = new InstanceTypeCatalog();
         var rules = new ClusterSpecRules(new ClusterOptions { KubernetesVersions = ["1.34"] }, catalog);

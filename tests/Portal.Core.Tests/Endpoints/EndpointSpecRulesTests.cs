@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Common;
+using Portal.Core.Endpoints;
 using Portal.Core.Endpoints.Spec;
 using static Portal.Core.Tests.Endpoints.EndpointSamples;
 
@@ -156,6 +158,7 @@ public sealed class EndpointSpecRulesTests
         Error(noGrpc with { Custom = noGrpc.Custom! with { Image = "" } }, "custom.image");
         Error(noGrpc with { Custom = noGrpc.Custom! with { ReadinessPath = "ready" } }, "custom.readinessPath");
         Error(noGrpc with { Custom = noGrpc.Custom! with { HttpPort = 70000 } }, "custom.httpPort");
+        Error(noGrpc with { Custom = noGrpc.Custom! with { ModelPath = "/" } }, "custom.modelPath");
     }
 
     [Fact]
@@ -190,5 +193,17 @@ public sealed class EndpointSpecRulesTests
         var spec = Triton(min: 5, max: 2) with { Name = "Bad", Gpu = new GpuRequest("X1", 1), Rollout = new RolloutSpec(new CanarySpec("4", 120)) };
         var errors = Errors(spec);
         Assert.Superset(new HashSet<string> { "name", "gpu.type", "autoscaling.minReplicas", "rollout.canary.weight" }, errors.Keys.ToHashSet());
+    }
+}
+
+public sealed class EndpointsServiceCollectionTests
+{
+    [Fact]
+    public void AddPortalEndpoints_ResolvesTheRenderer_WithTheEmbeddedGpuCatalogue()
+    {
+        using var services = new ServiceCollection().AddPortalEndpoints().BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        Assert.Equal(["A100", "A10G", "H100", "L4", "L40S", "T4", "V100"], services.GetRequiredService<GpuTypes>().All.Select(g => g.Name));
+        Assert.NotNull(services.GetRequiredService<Portal.Core.Endpoints.Rendering.EndpointRenderer>());
     }
 }

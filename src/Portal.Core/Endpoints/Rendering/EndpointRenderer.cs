@@ -473,7 +473,7 @@ public sealed class EndpointRenderer(GpuTypes gpus)
         var up = scaling.ScaleUp ?? ScalingBehavior.DefaultUp;
         var down = scaling.ScaleDown ?? ScalingBehavior.DefaultDown;
         var min = variant.Role == "canary" ? Math.Min(scaling.MinReplicas, 1) : scaling.MinReplicas;
-        var max = Math.Max(1, (int)Math.Ceiling(scaling.MaxReplicas * share));
+        var max = MaxReplicas(spec, variant);
         return new JsonObject
         {
             ["apiVersion"] = "keda.sh/v1alpha1",
@@ -497,6 +497,10 @@ public sealed class EndpointRenderer(GpuTypes gpus)
             },
         };
     }
+
+    /// <summary>A variant's replica ceiling: its traffic share of the endpoint's maximum, rounded up, at least 1.</summary>
+    public static int MaxReplicas(EndpointSpec spec, Variant variant) =>
+        Math.Max(1, (spec.Autoscaling.MaxReplicas * variant.TrafficPercent + 99) / 100);
 
     /// <summary>Sum of GPU utilisation (percent per GPU) over the variant's pods, as the DCGM exporter labels them.</summary>
     public static string GpuUtilizationQuery(EndpointTarget target, ClusterFacts facts, Variant variant) =>

@@ -30,8 +30,8 @@ public sealed class GpuCapacity(GpuTypes gpus)
         var instance = GpuTypes.NodeFor(type, spec.Gpu.Count, (int)Math.Ceiling(cpu * 1000), (long)Math.Ceiling(memory / (1024 * 1024)));
         if (instance is null) return null;
         var replicasPerNode = Math.Max(1, instance.GpuCount / spec.Gpu.Count);
-        var replicas = spec.Autoscaling.MaxReplicas + (spec.Rollout?.Canary is null ? 0 : EndpointRenderer.Variants(spec)[1] is { TrafficPercent: > 0 } ? (int)Math.Ceiling(spec.Autoscaling.MaxReplicas * spec.Rollout.Canary.Weight / 100.0) : 0);
-        return new GpuNeed(type, spec.Gpu.Count, instance, (int)Math.Ceiling(replicas / (double)replicasPerNode));
+        var replicas = EndpointRenderer.Variants(spec).Where(v => v.TrafficPercent > 0).Sum(v => EndpointRenderer.MaxReplicas(spec, v));
+        return new GpuNeed(type, spec.Gpu.Count, instance, (replicas + replicasPerNode - 1) / replicasPerNode);
     }
 
     /// <summary>

@@ -94,6 +94,8 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
         CheckPath(errors, "custom.livenessPath", custom.LivenessPath, required: false);
         CheckPath(errors, "custom.metricsPath", custom.MetricsPath, required: false);
         CheckPath(errors, "custom.modelPath", custom.ModelPath, required: true);
+        if (custom.ModelPath is "/" or "/dev" or "/etc" or "/proc" or "/sys" or "/usr" or "/bin" or "/lib" or "/tmp")
+            errors.Add("custom.modelPath", "must be a folder of its own, such as /models: the model volume is mounted over it.");
     }
 
     private static void CheckPort(ValidationErrors errors, string field, int? port)
