@@ -37,6 +37,9 @@ public sealed class EndpointManifestsApplyTests(EmulatedCluster cluster) : IClas
 
         var objects = await ApplyAsync(spec, ns);
 
+        // The CRD's one CEL rule, which the emulator does not evaluate: minReplicaCount <= maxReplicaCount.
+        Assert.All(objects.Where(o => (string?)o["kind"] == "ScaledObject"),
+            o => Assert.True((int)o["spec"]!["minReplicaCount"]! <= (int)o["spec"]!["maxReplicaCount"]!));
         foreach (var manifest in objects)
         {
             var read = await cluster.Client.GetAsync((string)manifest["apiVersion"]!, (string)manifest["kind"]!, (string)manifest["metadata"]!["name"]!, ns);

@@ -228,7 +228,7 @@ public sealed class EndpointRendererTests
         Assert.False(errors.Any);
         var row = new NodePool { Name = pool.Name, AmiType = "" };
         rules.Apply(row, pool);
-        Assert.Equal((NodePool.NvidiaAmiType, true), (row.AmiType, row.IsGpu));
+        Assert.Equal((GpuCapacity.AmiType, true), (row.AmiType, row.IsGpu));
         Assert.Null(capacity.NodeGroupFor(Gpus.Find("A10G")!, [small]));
     }
 

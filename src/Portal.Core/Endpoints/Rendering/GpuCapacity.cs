@@ -18,6 +18,9 @@ public sealed class GpuCapacity(GpuTypes gpus)
 {
     public const string GpuLabel = "unicron.io/gpu";
 
+    /// <summary>The EKS AMI type of every GPU node group (NVIDIA drivers); the cluster rules derive the same from the instance type.</summary>
+    public const string AmiType = NodePool.NvidiaAmiType;
+
     /// <summary>The pool's name for a GPU type: <c>gpu-l4</c>. Managed node group and Karpenter NodePool alike.</summary>
     public static string PoolName(GpuType type) => $"gpu-{type.Label}";
 
