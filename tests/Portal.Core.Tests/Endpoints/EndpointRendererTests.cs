@@ -233,6 +233,22 @@ public sealed class EndpointRendererTests
     }
 
     [Fact]
+    public void TwoEndpointsOnDifferentGpuTypes_GetOnePoolEach_BesideTheSystemPool()
+    {
+        var capacity = new GpuCapacity(Gpus);
+        var endpoints = new[] { Triton(), For(EndpointRuntime.TensorflowServing, EndpointProtocol.Grpc, ScalingTriggerKind.Prometheus) };
+
+        var pools = endpoints.Select(e => capacity.NeedOf(e)!.GpuType).DistinctBy(t => t.Label)
+            .Select(t => capacity.NodeGroupFor(t, endpoints)!).ToList();
+
+        Assert.Equal([("gpu-l4", "g6.xlarge"), ("gpu-a10g", "g5.xlarge")], pools.Select(p => (p.Name, p.InstanceTypes!.Single())));
+        var rules = new ClusterSpecRules(new ClusterOptions { KubernetesVersions = ["1.34"] }, new InstanceTypeCatalog());
+        var errors = new Portal.Core.Common.ValidationErrors();
+        rules.CheckNodePools(errors, [new NodePoolSpec("system", ["m6i.large"], CapacityType.OnDemand, 1, 2, 3), .. pools]);
+        Assert.False(errors.Any);
+    }
+
+    [Fact]
     public void KarpenterNodePool_AsksForTheGpuByKarpentersLabel_AndIsCappedInGpus()
     {
         var pool = GpuCapacity.KarpenterNodePool(Gpus.Find("A10G")!, 12, Facts);
