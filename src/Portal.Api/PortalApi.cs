@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Api.Audit;
 using Portal.Api.Authentication;
 using Portal.Api.Clusters;
+using Portal.Api.Costs;
 using Portal.Api.Environments;
 using Portal.Api.GroupMappings;
 using Portal.Api.Idempotency;
@@ -66,6 +67,7 @@ public static class PortalApi
         v1.MapTokenEndpoints();
         v1.MapAuditEndpoints();
         v1.MapClusterEndpoints();
+        v1.MapCostEndpoints();
         return app;
     }
 }
