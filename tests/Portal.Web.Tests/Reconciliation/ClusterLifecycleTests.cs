@@ -9,6 +9,7 @@ using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Emulator;
+using Portal.Emulator.Kubernetes;
 using Portal.Emulator.Shared;
 
 namespace Portal.Web.Tests.Reconciliation;
@@ -74,12 +75,48 @@ public sealed class ClusterLifecycleTests
             Assert.NotNull(await client.GetAsync("v1", "Namespace", BootstrapManifests.ArgoNamespace));
             var project = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "AppProject", BootstrapManifests.Project, BootstrapManifests.ArgoNamespace);
             Assert.Equal(KubernetesObjects.FieldManager, project!["metadata"]!["managedFields"]![0]!["manager"]!.GetValue<string>());
+            // Argo CD itself runs in the cluster, every object of its install accepted by the API server's schemas.
+            foreach (var manifest in ArgoCdInstall.Objects())
+                Assert.NotNull(await client.GetAsync(manifest["apiVersion"]!.GetValue<string>(), manifest["kind"]!.GetValue<string>(),
+                    manifest["metadata"]!["name"]!.GetValue<string>(), manifest["metadata"]!["namespace"]?.GetValue<string>()));
+            foreach (var (kind, name) in ArgoCdInstall.Workloads)
+            {
+                var workload = await client.GetAsync("apps/v1", kind, name, BootstrapManifests.ArgoNamespace);
+                Assert.Null(ArgoCdInstall.NotAvailable(workload));
+                var pod = workload!["spec"]!["template"]!["spec"]!;
+                var images = (pod["containers"]!.AsArray()).Concat(pod["initContainers"]?.AsArray() ?? []).Select(c => c!["image"]!.GetValue<string>());
+                Assert.Contains(ArgoCdInstall.Image, images);
+            }
         }
+        Assert.Equal("True", ready.Conditions.Single(c => c.Type == ClusterReconciler.ArgoCdReady).Status);
         var steps = (await world.EventsAsync(ready.Id)).Select(e => e.Step).ToList();
         Assert.Equal("requested", steps[0]);
         Assert.Contains("control-plane", steps);
         Assert.Contains("nodegroup:gpu", steps);
+        // Argo CD is running before the first Application is applied.
+        Assert.True(steps.IndexOf("argocd") < steps.LastIndexOf("core"), string.Join(", ", steps));
         Assert.Equal("ready", steps[^1]);
+    }
+
+    [Fact]
+    public async Task Bootstrap_WaitsForArgoCdToBeAvailableBeforeApplyingTheCoreApplications()
+    {
+        await using var world = await ClusterWorld.CreateAsync();
+        // Argo CD's pods take their time: the reconciler must not apply Applications nobody would sync.
+        KubernetesApi.Options(world.Emulator.Services).DeploymentReadyDelay = TimeSpan.FromSeconds(3);
+        var view = await world.RequestAsync("patient");
+
+        var waiting = await world.WaitForAsync(view.Cluster.Id,
+            c => c?.Conditions.Any(x => x.Type == ClusterReconciler.ArgoCdReady && x.Status == "False") == true);
+        Assert.Contains("Waiting for Argo CD", waiting!.Conditions.Single(c => c.Type == ClusterReconciler.ArgoCdReady).Message);
+        Assert.Null(await ApplicationAsync(world, waiting, "keda"));
+        Assert.Equal(0, world.Emulator.Calls.Count("kubernetes", "patch applications"));
+
+        var ready = await world.WaitForReadyAsync(view.Cluster.Id);
+        Assert.NotNull(await ApplicationAsync(world, ready, "keda"));
+        var events = await world.EventsAsync(ready.Id);
+        var argo = events.Single(e => e.Step == "argocd" && e.Outcome == EventOutcome.Succeeded);
+        Assert.Contains(ArgoCdInstall.Version, argo.Message);
     }
 
     [Fact]
