@@ -272,6 +272,42 @@ public sealed class ClusterLifecycleTests
     }
 
     [Fact]
+    public async Task FailedDeletion_RestartsOnASecondDelete_AndStsSessionsNameWhoeverChangedTheClusterLast()
+    {
+        await using var world = await ClusterWorld.CreateAsync();
+        var view = await world.RequestAsync("twice");
+        await world.WaitForReadyAsync(view.Cluster.Id);
+        var (maintainer, email) = await world.MemberAsync(Portal.Core.Teams.TeamRole.Maintainer);
+        var externalId = await world.ExternalIdAsync();
+
+        // The account's owner breaks the trust: the deletion the maintainer asks for assumes the role anew, under the
+        // maintainer's name, and is refused.
+        world.Emulator.RegisterRole(ClusterWorld.Account, ClusterWorld.RoleName, "not-the-external-id", world.Emulator.PrimaryAccount.Id);
+        await world.RetryOnConflictAsync(() => world.Clusters.DeleteClusterAsync(maintainer, world.Team.Slug, "twice", null, default));
+        var failed = await world.WaitForAsync(view.Cluster.Id, c => c?.Phase == ClusterPhase.Failed);
+        Assert.NotNull(failed!.DeletionRequestedAt);
+        Assert.Contains("could not act in AWS account", failed.LastError);
+
+        // Trust restored; a second DELETE starts the deletion over and it runs to the end.
+        world.Emulator.RegisterRole(ClusterWorld.Account, ClusterWorld.RoleName, externalId, world.Emulator.PrimaryAccount.Id);
+        var restarted = await world.RetryOnConflictAsync(() => world.Clusters.DeleteClusterAsync(maintainer, world.Team.Slug, "twice", null, default));
+        Assert.Equal((ClusterPhase.Deleting, null), (restarted.Cluster.Phase, restarted.Cluster.LastError));
+        await world.WaitForAsync(view.Cluster.Id, c => c is null);
+        // What CloudTrail in the team's account would show: the creator's name while creating, the maintainer's once
+        // the maintainer asked for the deletion (as the emulator received AssumeRole's RoleSessionName).
+        var sessions = world.Emulator.Calls.All.Where(c => c is { Service: "sts", Operation: "AssumeRole" }).Select(c => c.Detail).ToList();
+        Assert.Empty(await world.Services.GetRequiredService<EksClient>().ListAllClustersAsync(await SessionAsync(world)));
+        var steps = (await world.EventsAsync(view.Cluster.Id)).Select(e => e.Step).ToList();
+        Assert.Contains("deletion-restarted", steps);
+        Assert.Equal("deleted", steps[^1]);
+
+        Assert.Equal(AwsSessions.SessionNameFor("unicron-portal", world.OwnerEmail), sessions[0]);
+        Assert.Equal(AwsSessions.SessionNameFor("unicron-portal", email), sessions[^1]);
+        Assert.StartsWith("unicron-portal@member-", sessions[^1]);
+        Assert.DoesNotContain(sessions.SkipWhile(s => s!.Contains("@owner-")), s => s!.Contains("@owner-"));
+    }
+
+    [Fact]
     public async Task DeleteWhileProvisioning_WaitsForEksThenRemovesEverything()
     {
         var slow = LifecycleOptions.Instant;
