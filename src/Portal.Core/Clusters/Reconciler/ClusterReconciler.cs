@@ -459,6 +459,7 @@ public sealed class ClusterReconciler(
         var hasGpu = cluster.NodePools.Any(p => p.IsGpu);
         var components = BootstrapManifests.ComponentsFor(hasGpu);
         var waiting = new List<string>();
+        var appliedNames = new List<string>();
         foreach (var component in components)
         {
             var wanted = BootstrapManifests.Application(component, cluster.EksName, target.Environment.Region, described.Version);
@@ -467,6 +468,7 @@ public sealed class ClusterReconciler(
             {
                 await client.ApplyAsync(wanted, ct);
                 applied++;
+                appliedNames.Add(component.Name);
                 waiting.Add($"{component.Name} (installing)");
                 continue;
             }
@@ -482,7 +484,7 @@ public sealed class ClusterReconciler(
         }
         if (applied > 0)
         {
-            result.Event("core", EventOutcome.Started, $"Applied {applied} Argo CD Application(s) for the core components {string.Join(", ", components.Select(c => c.Name))}.");
+            result.Event("core", EventOutcome.Started, $"Applied the Argo CD Application(s) of {string.Join(", ", appliedNames)}.");
         }
         if (waiting.Count > 0)
         {
