@@ -52,12 +52,12 @@ public sealed record CostReportResponse(
 
 /// <summary><c>PUT /api/v1/teams/{team}/budget</c>: the whole budget. The secret is write-only: omit it to keep it, "" to remove it.</summary>
 public sealed record PutBudgetRequest(
-    decimal? MonthlyLimit,
-    Dictionary<string, decimal>? EnvironmentLimits,
-    List<int>? Thresholds,
-    string? WebhookUrl,
-    string? WebhookSecret,
-    string? Currency);
+    decimal? MonthlyLimit = null,
+    Dictionary<string, decimal>? EnvironmentLimits = null,
+    List<int>? Thresholds = null,
+    string? WebhookUrl = null,
+    string? WebhookSecret = null,
+    string? Currency = null);
 
 public sealed record BudgetScopeResponse(
     string Scope,
