@@ -28,6 +28,17 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
     public IKubernetes Create(Func<CancellationToken, Task<AwsSession>> session, string clusterName, string endpoint, string certificateAuthorityBase64) =>
         Create(endpoint, certificateAuthorityBase64, new EksTokenProvider(tokens, session, clusterName));
 
+    /// <summary>
+    /// A client for an attached cluster, from the kubeconfig it was attached with (its current context). Only ever
+    /// the stored kubeconfig handed in here, never a file of the process's environment.
+    /// </summary>
+    public IKubernetes CreateFromKubeconfig(string kubeconfig)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kubeconfig);
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig));
+        return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(stream));
+    }
+
     private static k8s.Kubernetes Create(string endpoint, string certificateAuthorityBase64, ITokenProvider tokenProvider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
