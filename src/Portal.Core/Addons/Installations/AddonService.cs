@@ -505,3 +505,31 @@ public sealed class AddonService(
         uninstallRequested = a.IsUninstalling,
     };
 }
+
+/// <summary>What the cluster reconciler's delete path does to the add-ons of a cluster being deleted.</summary>
+public static class ClusterAddons
+{
+    /// <summary>
+    /// Requests the uninstall of every add-on of the cluster not already leaving (phase Uninstalling, with an event),
+    /// saves, and returns the ids of those newly requested (to enqueue) and of all still present.
+    /// </summary>
+    public static async Task<(IReadOnlyList<Guid> Requested, IReadOnlyList<string> Remaining)> UninstallAllAsync(
+        PortalDbContext db, Guid clusterId, DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = await db.AddonInstallations.Where(a => a.ClusterId == clusterId).ToListAsync(ct);
+        var requested = new List<Guid>();
+        foreach (var row in rows.Where(r => !r.IsUninstalling))
+        {
+            AddonService.RequestUninstall(row, now);
+            EventLog.Record(db, now, row.TeamId, AddonService.Resource, row.Id, "uninstall-requested", EventOutcome.Info,
+                "The cluster is being deleted: uninstalling the add-on first.");
+            requested.Add(row.Id);
+        }
+        if (requested.Count > 0) await db.SaveChangesAsync(ct);
+        return (requested, [.. rows.Select(r => r.AddonId).Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>Forgets the add-ons of a cluster AWS confirms is gone: nothing of theirs can be left to remove.</summary>
+    public static async Task<int> ForgetAllAsync(PortalDbContext db, Guid clusterId, CancellationToken ct) =>
+        await db.AddonInstallations.Where(a => a.ClusterId == clusterId).ExecuteDeleteAsync(ct);
+}
