@@ -2,7 +2,6 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Portal.Core.Addons.Catalog;
 using Portal.Core.Addons.Installations.Jobs;
 using Portal.Core.Addons.Installations.Reconciler;
 using Portal.Core.Persistence;
@@ -12,10 +11,9 @@ namespace Portal.Core.Addons.Installations;
 
 public static class AddonsServiceCollectionExtensions
 {
-    /// <summary>The catalogue and the installation service. The service needs Hangfire's IBackgroundJobClient (the host's).</summary>
+    /// <summary>The installation service (the catalogue is AddPortalAddonCatalog's). It needs Hangfire's IBackgroundJobClient (the host's).</summary>
     public static IServiceCollection AddPortalAddons(this IServiceCollection services)
     {
-        services.AddPortalAddonCatalog();
         // A factory, like ClusterService: resolving it without Hangfire fails loudly; tools that never touch add-ons need neither.
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<AddonService>(sp));
         return services;
