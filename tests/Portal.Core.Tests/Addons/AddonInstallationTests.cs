@@ -143,7 +143,8 @@ public sealed class AddonInstallationTests(PostgresDatabaseFixture database, Add
         await client.DeleteAsync(BootstrapManifests.ApplicationApiVersion, "Application", "tracker", BootstrapManifests.ArgoNamespace, Ct);
         await WaitAsync(async () => await ApplicationAsync(client, "tracker") is null);
 
-        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Healthy && r.Conditions.Any(c => c.Reason == "Restored"));
+        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Installing);
+        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Healthy);
         Assert.NotNull(await ApplicationAsync(client, "tracker"));
         Assert.Contains(await EventsAsync(view.Installation.Id), e => e.Step == "restored" && e.Message.Contains("deleted"));
     }
@@ -163,7 +164,8 @@ public sealed class AddonInstallationTests(PostgresDatabaseFixture database, Add
             cancellationToken: Ct);
         Assert.Equal("9.9.9", (string?)(await ApplicationAsync(client, "tracker"))!["spec"]!["source"]!["targetRevision"]);
 
-        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Healthy && r.Conditions.Any(c => c.Reason == "Restored"));
+        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Installing);
+        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Healthy);
         Assert.Equal("1.0.0", (string?)(await ApplicationAsync(client, "tracker"))!["spec"]!["source"]!["targetRevision"]);
         Assert.Contains(await EventsAsync(view.Installation.Id), e => e.Step == "restored" && e.Message.Contains("changed"));
     }

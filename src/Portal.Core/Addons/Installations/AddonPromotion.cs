@@ -78,6 +78,9 @@ public sealed record AddonPromotion(
 
     private static void Walk(string path, JsonNode? before, JsonNode? after, List<string> paths)
     {
+        // A map on one side only: its leaves are what changed ("$.ingress.enabled", not "$.ingress").
+        if (before is JsonObject && after is null) after = new JsonObject();
+        if (after is JsonObject && before is null) before = new JsonObject();
         if (before is JsonObject a && after is JsonObject b)
         {
             foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
