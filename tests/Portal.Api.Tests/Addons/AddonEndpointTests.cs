@@ -85,7 +85,11 @@ public sealed class AddonEndpointTests(AddonApiFactory api) : IClassFixture<Addo
         Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
         Assert.Equal(("tracker", "dev", "1.0.0", 2), ((string?)body["addonId"], (string?)body["environment"], (string?)body["spec"]!["version"], (int)body["spec"]!["values"]!["tracking"]!["replicas"]!));
         Assert.Equal("pending", (string?)body["status"]!["phase"]);
-        Assert.Equal(1, api.Jobs.Count("Portal.Core.Addons.Installations.Jobs.ReconcileAddonJob"));
+        await using (var db = api.Db())
+        {
+            var id = await db.AddonInstallations.Where(a => a.AddonId == "tracker" && db.Teams.Any(t => t.Id == a.TeamId && t.Slug == team.Slug)).Select(a => a.Id).SingleAsync();
+            Assert.Equal(1, api.Jobs.Count("Portal.Core.Addons.Installations.Jobs.ReconcileAddonJob", id));
+        }
 
         var read = await team.Viewer.Client.GetAsync($"{Addons(team)}/tracker");
         await read.ExpectAsync(HttpStatusCode.OK);

@@ -284,10 +284,11 @@ public sealed class AddonService(
     /// </summary>
     public async Task<AddonPromotion> PromoteAsync(PortalActor actor, string teamSlug, string targetCluster, string sourceCluster, bool dryRun, CancellationToken ct)
     {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        // Tenancy first: another team's caller learns nothing, not even that the request was malformed.
+        var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, dryRun ? TeamPermission.Read : TeamPermission.Write, ct);
         if (string.IsNullOrEmpty(sourceCluster)) throw new DomainValidationException("from", "is required: the cluster to promote from.");
         if (sourceCluster == targetCluster) throw new DomainValidationException("from", "must be another cluster than the target.");
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, dryRun ? TeamPermission.Read : TeamPermission.Write, ct);
         var (source, sourceEnvironment) = await FindClusterAsync(db, grant.Team.Id, teamSlug, sourceCluster, ct);
         var (target, targetEnvironment) = await FindClusterAsync(db, grant.Team.Id, teamSlug, targetCluster, ct);
         var sourceRows = await db.AddonInstallations.AsNoTracking().Where(a => a.ClusterId == source.Id && a.UninstallRequestedAt == null).ToListAsync(ct);
