@@ -47,6 +47,11 @@ internal static class CatalogFile
         {
             throw reader.Fail("(file)", e.Message);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this (without a position) on some unterminated flow collections.
+            throw reader.Fail("(file)", $"is not valid YAML (an unclosed [ or {{?): {e.Message}", e);
+        }
         var entry = reader.Object(root, "");
         var id = reader.Slug(entry, "", "id", 63);
         var expected = Path.GetFileNameWithoutExtension(file);
