@@ -35,16 +35,21 @@ public static class AddonValues
     // A null inside a brand-new map has nothing to remove; Helm drops it rather than rendering "null".
     private static JsonNode StripNulls(JsonNode node)
     {
-        if (node is JsonObject map)
-            foreach (var key in map.Where(p => p.Value is null).Select(p => p.Key).ToList()) map.Remove(key);
-        if (node is JsonObject nested)
-            foreach (var (_, child) in nested) if (child is not null) StripNulls(child);
+        if (node is not JsonObject map) return node;
+        foreach (var key in map.Where(p => p.Value is null).Select(p => p.Key).ToList()) map.Remove(key);
+        foreach (var (_, child) in map) StripNulls(child!);
         return node;
     }
 
     /// <summary>
-    /// The values an install of <paramref name="version"/> with <paramref name="overrides"/> would get, as Helm renders
-    /// them: chart defaults (when the catalogue ships them), then the catalogue's defaults, then the user's overrides.
+    /// The values to hand to Helm (the Argo CD Application's <c>helm.valuesObject</c>): the catalogue's defaults with the
+    /// user's overrides on top. The chart's own defaults are not included: Helm applies those itself.
+    /// </summary>
+    public static JsonObject ForInstall(AddonVersion version, JsonObject overrides) => Merge(version.DefaultValues, overrides);
+
+    /// <summary>
+    /// The values the schema judges, as Helm renders them: chart defaults (when the catalogue ships them), then the
+    /// catalogue's defaults, then the user's overrides.
     /// </summary>
     public static JsonObject Effective(AddonVersion version, JsonObject overrides) =>
         Merge(version.ChartDefaults is null ? version.DefaultValues : Merge(version.ChartDefaults, version.DefaultValues), overrides);
@@ -71,28 +76,31 @@ public static class AddonValues
 
     internal static IReadOnlyList<ValuesProblem> Problems(JsonSchema schema, JsonObject values)
     {
-        var results = schema.Evaluate(JsonSerializer.SerializeToElement(values), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var results = schema.Evaluate(JsonSerializer.SerializeToElement(values), new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
         if (results.IsValid) return [];
         var problems = new List<ValuesProblem>();
-        foreach (var detail in (results.Details ?? []).Prepend(results))
-        {
-            if (detail.Errors is null) continue;
-            foreach (var (keyword, message) in detail.Errors)
-            {
-                // "properties", "allOf" and friends only repeat that a child failed; the child says why.
-                if (keyword is "properties" or "allOf" or "anyOf" or "oneOf" or "$ref" or "items" or "prefixItems" or "then" or "else") continue;
-                problems.Add(new ValuesProblem(ToPath(detail.InstanceLocation.ToString()), Plain(keyword, message)));
-            }
-        }
+        Collect(results, problems);
         if (problems.Count == 0) problems.Add(new ValuesProblem("$", "The values do not match the values schema."));
         return problems.Distinct().ToList();
     }
 
-    private static string Plain(string keyword, string message) => keyword switch
+    // Walks only failing nodes: a oneOf/anyOf that passed keeps its failed alternatives to itself.
+    private static void Collect(EvaluationResults node, List<ValuesProblem> problems)
     {
-        "additionalProperties" or "unevaluatedProperties" => "This field is not allowed here.",
-        _ => message,
-    };
+        if (node.IsValid) return;
+        var path = ToPath(node.InstanceLocation.ToString());
+        var evaluationPath = node.EvaluationPath.ToString();
+        foreach (var (keyword, message) in node.Errors ?? new Dictionary<string, string>())
+        {
+            // "properties", "allOf" and friends only repeat that a child failed; the child says why.
+            if (keyword is "properties" or "allOf" or "anyOf" or "$ref" or "items" or "prefixItems" or "then" or "else"
+                or "additionalProperties" or "unevaluatedProperties" or "patternProperties" or "dependentSchemas") continue;
+            var notAllowed = keyword is "false" or "" && (evaluationPath.Contains("/additionalProperties", StringComparison.Ordinal)
+                                                          || evaluationPath.Contains("/unevaluatedProperties", StringComparison.Ordinal));
+            problems.Add(new ValuesProblem(path, notAllowed ? "This field is not allowed here." : message));
+        }
+        foreach (var child in node.Details ?? []) Collect(child, problems);
+    }
 
     /// <summary>JSON Pointer ("/tracking/replicas", "/hosts/0") → JSONPath ("$.tracking.replicas", "$.hosts[0]").</summary>
     internal static string ToPath(string pointer)
