@@ -70,7 +70,7 @@ public abstract class AddonTests(PostgresDatabaseFixture database, AddonCloud cl
         services.AddSingleton<IBackgroundJobClient, RecordingJobClient>();
         // Real time: SigV4 and EKS tokens are checked against the emulator's clock.
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(TestCatalog());
+        services.AddSingleton(Catalog);
         services.AddPortalCloud();
         services.Configure<CloudOptions>(o =>
         {
@@ -91,6 +91,9 @@ public abstract class AddonTests(PostgresDatabaseFixture database, AddonCloud cl
             o.LeaseDuration = TimeSpan.FromSeconds(10);
         });
     }
+
+    /// <summary>The catalogue the services use: the small one below, unless a test class needs the shipped one.</summary>
+    protected virtual AddonCatalog Catalog => TestCatalog();
 
     // ---- the catalogue of these tests ----
 

@@ -90,10 +90,10 @@ public sealed class AddonService(
     /// </summary>
     public async Task<AddonInstallationView> InstallAsync(PortalActor actor, string teamSlug, string clusterName, AddonInstallRequest request, CancellationToken ct)
     {
-        var entry = RequireEntry(request.AddonId, "addonId");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Write, ct);
         var (cluster, environment) = await FindClusterAsync(db, grant.Team.Id, teamSlug, clusterName, ct);
+        var entry = RequireEntry(request.AddonId, "addonId");
         RequireInstallable(cluster);
         if (await db.AddonInstallations.AnyAsync(a => a.ClusterId == cluster.Id && a.AddonId == entry.Id, ct))
             throw new ConflictException($"{entry.Name} is already installed on cluster '{clusterName}'; change its version or values instead.", "addonId");

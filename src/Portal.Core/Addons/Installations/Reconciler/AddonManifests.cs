@@ -58,7 +58,7 @@ public static class AddonManifests
             source["helm"] = new JsonObject
             {
                 ["releaseName"] = installation.AddonId,
-                ["valuesObject"] = AddonValues.Merge(version.DefaultValues.DeepClone().AsObject(), installation.Values),
+                ["valuesObject"] = AddonValues.ForInstall(version, installation.Values),
             };
         }
         else if (version.Source.Git is { } git)
