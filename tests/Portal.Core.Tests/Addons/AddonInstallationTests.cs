@@ -253,3 +253,70 @@ public sealed class AddonInstallationTests(PostgresDatabaseFixture database, Add
         }
     }
 }
+
+/// <summary>Attached clusters: reached through the kubeconfig they were attached with.</summary>
+public sealed class AttachedClusterAddonTests(PostgresDatabaseFixture database, AddonCloud cloud)
+    : AddonTests(database, cloud), IClassFixture<PostgresDatabaseFixture>, IClassFixture<AddonCloud>
+{
+    [Fact]
+    public async Task AnAttachedCluster_GetsItsAddonThroughTheStoredKubeconfig()
+    {
+        var (owner, team) = await TeamAsync(EnvironmentName.Dev, EnvironmentName.Staging);
+        var managed = await ProvisionedClusterAsync(owner, team);
+        // "Someone else's" cluster: the emulated one, reached with an inline bearer token as a service account's would be.
+        await using var db = Database.CreateContext();
+        var environment = await db.Environments.AsNoTracking().SingleAsync(e => e.Id == managed.EnvironmentId, Ct);
+        var session = await Get<Portal.Core.Cloud.Aws.AwsSessions>().AssumeAsync(environment.ProvisionerRoleArn, environment.ExternalId, environment.Region, "test", Ct);
+        var token = Get<Portal.Core.Cloud.Aws.EksTokenGenerator>().CreateToken(session, managed.EksName);
+        var kubeconfig = $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: theirs
+              cluster: {"{"}server: "{managed.KubernetesEndpoint}", certificate-authority-data: {managed.CertificateAuthority}{"}"}
+            contexts:
+            - name: theirs
+              context: {"{"}cluster: theirs, user: portal{"}"}
+            current-context: theirs
+            users:
+            - name: portal
+              user: {"{"}token: "{token}"{"}"}
+            """;
+        await Get<ClusterService>().AttachClusterAsync(owner, team.Slug, new AttachedCluster("theirs", EnvironmentName.Staging, kubeconfig, "1.34"), Ct);
+
+        var view = await Addons.InstallAsync(owner, team.Slug, "theirs", new AddonInstallRequest("pipelines"), Ct);
+        await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Healthy);
+
+        using var client = await KubernetesAsync(managed);
+        Assert.Equal("theirs", (string?)(await ApplicationAsync(client, "pipelines"))!["metadata"]!["labels"]![AddonManifests.ClusterLabel]);
+    }
+
+    [Fact]
+    public async Task AnAttachedKubeconfigThatRunsACommand_IsNeverUsed_AndTheInstallFailsWithTheReason()
+    {
+        var (owner, team) = await TeamAsync();
+        var marker = Path.Combine(Path.GetTempPath(), $"exec-ran-{Guid.NewGuid():N}");
+        var kubeconfig = $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: theirs
+              cluster: {server: "https://k8s.example.test:6443", certificate-authority-data: Q0E=}
+            contexts:
+            - name: theirs
+              context: {cluster: theirs, user: exec}
+            current-context: theirs
+            users:
+            - name: exec
+              user:
+                exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /bin/sh, args: ["-c", "touch {{marker}}"]}
+            """;
+        await Get<ClusterService>().AttachClusterAsync(owner, team.Slug, new AttachedCluster("theirs", EnvironmentName.Dev, kubeconfig, "1.34"), Ct);
+
+        var view = await Addons.InstallAsync(owner, team.Slug, "theirs", new AddonInstallRequest("pipelines"), Ct);
+        var failed = await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Failed);
+
+        Assert.Contains("'exec'", failed!.LastError);
+        Assert.False(File.Exists(marker), "the kubeconfig's exec command ran on the worker");
+    }
+}

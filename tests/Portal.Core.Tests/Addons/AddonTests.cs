@@ -150,9 +150,11 @@ public abstract class AddonTests(PostgresDatabaseFixture database, AddonCloud cl
         var team = await CreateTeamAsync(owner, "addons");
         foreach (var name in environments.Length == 0 ? [EnvironmentName.Dev] : environments)
         {
+            // One role per environment: each has its own external id in the role's trust policy.
+            var role = $"{AddonCloud.RoleName}-{name.ToString().ToLowerInvariant()}";
             var environment = await Environments.RegisterAsync(owner, team.Slug,
-                new NewEnvironment(name, AddonCloud.Account, "us-east-1", $"arn:aws:iam::{AddonCloud.Account}:role/{AddonCloud.RoleName}", null), Ct);
-            cloud.Host.RegisterRole(AddonCloud.Account, AddonCloud.RoleName, environment.ExternalId, cloud.Host.PrimaryAccount.Id);
+                new NewEnvironment(name, AddonCloud.Account, "us-east-1", $"arn:aws:iam::{AddonCloud.Account}:role/{role}", null), Ct);
+            cloud.Host.RegisterRole(AddonCloud.Account, role, environment.ExternalId, cloud.Host.PrimaryAccount.Id);
         }
         return (owner, team);
     }

@@ -328,6 +328,8 @@ public sealed class AddonReconciler(
                 return result.Event("error", EventOutcome.Failed, $"Kubernetes refused the Application: {Shorten(k8s.Response.Content)}")
                     .Fail($"The cluster's Kubernetes API refused the add-on's Argo CD Application ({(int)k8s.Response.StatusCode}): {Shorten(k8s.Response.Content)} " +
                           "Change the add-on's values or version and save; if the message does not make sense, contact the platform team.");
+            case UnsupportedKubeconfigException unsupported:
+                return result.Event("access", EventOutcome.Failed, unsupported.Message).Fail(unsupported.Message);
             case AwsServiceException aws when aws.IsRetryable:
                 return result.Retry($"AWS is busy ({aws.ErrorType}); trying again in {retry.TotalSeconds:0} s.", $"AWS answered {aws.ErrorType} to {aws.Operation}: {aws.ServiceMessage}", retry);
             case HttpRequestException or TimeoutException or TaskCanceledException:
