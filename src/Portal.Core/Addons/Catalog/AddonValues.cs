@@ -62,9 +62,11 @@ public static class AddonValues
     public static IReadOnlyList<ValuesProblem> Validate(AddonVersion version, JsonObject overrides)
     {
         if (version.ValuesSchema is null) return [];
-        var schema = Compiled.GetValue(version.ValuesSchema, Compile);
-        return Problems(schema, Effective(version, overrides));
+        return Problems(CompiledSchema(version.ValuesSchema), Effective(version, overrides));
     }
+
+    /// <summary>The compiled form of a catalogue schema, built once (the loader builds it, so a bad schema fails the start).</summary>
+    internal static JsonSchema CompiledSchema(JsonObject schema) => Compiled.GetValue(schema, Compile);
 
     /// <summary>Builds a schema (draft-07 or 2020-12, as its <c>$schema</c> says). Throws <see cref="JsonSchemaException"/> or <see cref="JsonException"/> when it is not one.</summary>
     internal static JsonSchema Compile(JsonObject schema)

@@ -244,7 +244,7 @@ internal static class CatalogFile
             JsonSchema schema;
             try
             {
-                schema = AddonValues.Compile(version.ValuesSchema);
+                schema = AddonValues.CompiledSchema(version.ValuesSchema);
             }
             catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException)
             {
