@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Core.Addons.Catalog;
+using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Costs;
@@ -36,6 +38,8 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<AuditService>();
         services.AddPortalClusters();
         services.AddPortalCosts();
+        services.AddPortalAddonCatalog();
+        services.AddPortalAddons();
         return services;
     }
 }

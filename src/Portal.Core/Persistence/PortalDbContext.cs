@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
@@ -32,6 +33,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<BudgetAlertRecord> BudgetAlerts => Set<BudgetAlertRecord>();
     public DbSet<BudgetNotification> BudgetNotifications => Set<BudgetNotification>();
     public DbSet<MeteringWatermark> MeteringWatermarks => Set<MeteringWatermark>();
+    public DbSet<AddonInstallation> AddonInstallations => Set<AddonInstallation>();
+    public DbSet<MaturityOverride> MaturityOverrides => Set<MaturityOverride>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
