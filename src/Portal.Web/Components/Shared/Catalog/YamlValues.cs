@@ -36,8 +36,8 @@ public static class YamlValues
         }
         catch (Exception e) when (e is InvalidCastException or InvalidOperationException)
         {
-            // Complex keys, anchors to nothing and the like: nothing a values file needs.
-            return new(null, $"Unsupported YAML: {e.Message}");
+            // Complex keys, unfinished flow collections and the like: the reader has no position to offer for these.
+            return new(null, $"The YAML could not be read: {e.Message}");
         }
     }
 
