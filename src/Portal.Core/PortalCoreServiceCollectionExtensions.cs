@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Core.Addons.Catalog;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Environments;
@@ -34,6 +35,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<AuditService>();
         services.AddPortalClusters();
+        services.AddPortalAddonCatalog();
         return services;
     }
 }
