@@ -8,10 +8,11 @@ namespace Portal.Web.Tests.Components.Catalog;
 
 public sealed class CatalogPageTests : PortalUiTest
 {
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton(TestCatalog.Catalog);
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Services.AddSingleton(TestCatalog.Catalog);
         await SignInAsync("olivia");
     }
 

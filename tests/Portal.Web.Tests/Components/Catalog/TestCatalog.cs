@@ -38,7 +38,7 @@ internal static class TestCatalog
 
     public static AddonEntry Keda { get; } = new("keda", "KEDA", AddonCategory.Monitoring,
         "Event-driven autoscaling.", new Uri("https://keda.sh/docs/"), "Speed",
-        [Version("2.20.2", Maturity.Stable, provides: ["external-metrics-adapter"], conflicts: ["datadog"])]);
+        [Version("2.20.2", Maturity.Stable, provides: ["external-metrics-adapter"])]);
 
     public static AddonCatalog Catalog { get; } = new([Spark, Mlflow, Luigi, Keda]);
 }

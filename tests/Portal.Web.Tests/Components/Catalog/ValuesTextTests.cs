@@ -44,6 +44,15 @@ public sealed class ValuesTextTests
         Assert.Matches(@"^Line \d+, column \d+: ", result.Error);
     }
 
+    [Fact]
+    public void AKeyGivenTwice_IsAnError_NotALastOneWins()
+    {
+        var result = YamlValues.Parse("replicas: 1\nreplicas: 2\n");
+        Assert.Null(result.Values);
+        Assert.StartsWith("Line 2, column 1: ", result.Error);
+        Assert.Contains("replicas", result.Error);
+    }
+
     [Theory]
     [InlineData("$.tracking.replicas", "$.tracking.replicas")]
     [InlineData("/tracking/replicas", "$.tracking.replicas")]

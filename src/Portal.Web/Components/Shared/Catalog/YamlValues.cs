@@ -21,7 +21,8 @@ public static class YamlValues
         if (string.IsNullOrWhiteSpace(text)) return new([], null);
         try
         {
-            var node = Portal.Core.Clusters.Bootstrap.Yaml.ToJson(new StringReader(text));
+            var node = Portal.Core.Common.Yaml.ToJson(new StringReader(text));
+            if (node is null) return new([], null);
             return node is JsonObject values
                 ? new(values, null)
                 : new(null, "The values must be a mapping of keys to values (key: value), not a single value or a list.");
@@ -33,6 +34,11 @@ public static class YamlValues
             var cut = reason.IndexOf("): ", StringComparison.Ordinal);
             if (reason.StartsWith("(Line", StringComparison.Ordinal) && cut > 0) reason = reason[(cut + 3)..];
             return new(null, $"Line {e.Start.Line}, column {e.Start.Column}: {reason}");
+        }
+        catch (InvalidDataException e)
+        {
+            // A key given twice, or a key that is not a plain word: Core's reader names it.
+            return new(null, e.Message.Length > 0 ? char.ToUpperInvariant(e.Message[0]) + e.Message[1..] : e.Message);
         }
         catch (Exception e) when (e is InvalidCastException or InvalidOperationException)
         {
