@@ -68,8 +68,13 @@ public static class CatalogLabels
     /// The catalogue names icons by their Material name ("Bolt"); a plain switch keeps the mapping visible and
     /// trimmable. A name not listed here falls back to its category's icon.
     /// </summary>
-    public static string IconOf(AddonEntry entry) => entry.Icon switch
+    public static string IconOf(AddonEntry entry) => MaterialIcon(entry.Icon) ?? IconOf(entry.Category);
+
+    /// <summary>The filled Material icon of that name, or null when the portal does not draw it.</summary>
+    internal static string? MaterialIcon(string name) => name switch
     {
+        "Schema" => Icons.Material.Filled.Schema,
+        "VerifiedUser" => Icons.Material.Filled.VerifiedUser,
         "Bolt" => Icons.Material.Filled.Bolt,
         "Air" => Icons.Material.Filled.Air,
         "Schedule" => Icons.Material.Filled.Schedule,
@@ -126,7 +131,7 @@ public static class CatalogLabels
         "Notes" => Icons.Material.Filled.Notes,
         "Visibility" => Icons.Material.Filled.Visibility,
         "Cable" => Icons.Material.Filled.Cable,
-        _ => IconOf(entry.Category),
+        _ => null,
     };
 
     public static string IconOf(AddonCategory category) => category switch
