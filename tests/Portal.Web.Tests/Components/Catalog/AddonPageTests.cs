@@ -146,7 +146,8 @@ public sealed class AddonPageTests : ClusterUiTest
         Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").Change("3");
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
-        var request = Assert.Single(_sent);
+        Dialogs.WaitForAssertion(() => Assert.Single(_sent));
+        var request = _sent[0];
         Assert.Equal((TeamSlug, "play", "mlflow", "1.11.5"), (request.Team, request.Cluster, request.AddonId, request.Version));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"replicas":3}"""), request.Values), request.Values.ToJsonString());
         Assert.Empty(request.Dependencies);

@@ -52,8 +52,9 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
         Dialogs.Find("[data-testid=schema-field][data-path='$.replicaCount'] input").Change("2");
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
-        var request = Assert.Single(_sent);
-        Assert.Equal("""{"replicaCount":2}""", request.Values.ToJsonString());
+        // The first validation compiles mlflow's large schema: wait for the handler rather than assume it is done.
+        Dialogs.WaitForAssertion(() => Assert.Single(_sent), TimeSpan.FromSeconds(10));
+        Assert.Equal("""{"replicaCount":2}""", _sent[0].Values.ToJsonString());
     }
 
     [Fact]
@@ -64,6 +65,7 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
         Dialogs.Find("textarea[data-testid=schema-form-yaml]").Change("replicaCount: many\n");
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
+        Dialogs.WaitForElement("[data-testid=install-error]", TimeSpan.FromSeconds(10));
         Assert.Empty(_sent);
         Dialogs.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "Form").Click();
         var field = Dialogs.Find("[data-testid=schema-field][data-path='$.replicaCount']");
@@ -82,7 +84,8 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
         Dialogs.Find("[data-testid=install-dependencies-confirm] input, input[data-testid=install-dependencies-confirm]").Change(true);
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
-        var request = Assert.Single(_sent);
+        Dialogs.WaitForAssertion(() => Assert.Single(_sent), TimeSpan.FromSeconds(10));
+        var request = _sent[0];
         Assert.Equal("cert-manager", Assert.Single(request.Dependencies).Entry.Id);
         Assert.Empty(request.Values);
     }
