@@ -110,7 +110,7 @@ public sealed class SchemaFormTests : PortalUiTest
     }
 
     [Fact]
-    public void Changes_AreHandedBack_AsOverridesOfWhatDiffersFromTheDefaults()
+    public async Task Changes_AreHandedBack_AsOverridesOfWhatDiffersFromTheDefaults()
     {
         var form = RenderForm();
 
@@ -118,7 +118,7 @@ public sealed class SchemaFormTests : PortalUiTest
         Field(form, "$.replicas").QuerySelector("input")!.Change("3");
         Field(form, "$.ratio").QuerySelector("input")!.Change("0.75");
         Field(form, "$.enabled").QuerySelector("input")!.Change(true);
-        form.InvokeAsync(() => form.FindComponents<MudSelect<string>>().Single().Instance.ValueChanged.InvokeAsync("\"debug\""));
+        await form.InvokeAsync(() => form.FindComponents<MudSelect<string>>().Single().Instance.ValueChanged.InvokeAsync("\"debug\""));
         Field(form, "$.tracking").QuerySelector("[data-testid=schema-section-toggle]")!.Click();
         Field(form, "$.tracking.port").QuerySelector("input")!.Change("5001");
         Field(form, "$.ports").QuerySelector("[data-testid=schema-list-input]")!.Input("8080");
