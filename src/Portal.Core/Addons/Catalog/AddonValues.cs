@@ -35,16 +35,21 @@ public static class AddonValues
     // A null inside a brand-new map has nothing to remove; Helm drops it rather than rendering "null".
     private static JsonNode StripNulls(JsonNode node)
     {
-        if (node is JsonObject map)
-            foreach (var key in map.Where(p => p.Value is null).Select(p => p.Key).ToList()) map.Remove(key);
-        if (node is JsonObject nested)
-            foreach (var (_, child) in nested) if (child is not null) StripNulls(child);
+        if (node is not JsonObject map) return node;
+        foreach (var key in map.Where(p => p.Value is null).Select(p => p.Key).ToList()) map.Remove(key);
+        foreach (var (_, child) in map) StripNulls(child!);
         return node;
     }
 
     /// <summary>
-    /// The values an install of <paramref name="version"/> with <paramref name="overrides"/> would get, as Helm renders
-    /// them: chart defaults (when the catalogue ships them), then the catalogue's defaults, then the user's overrides.
+    /// The values to hand to Helm (the Argo CD Application's <c>helm.valuesObject</c>): the catalogue's defaults with the
+    /// user's overrides on top. The chart's own defaults are not included: Helm applies those itself.
+    /// </summary>
+    public static JsonObject ForInstall(AddonVersion version, JsonObject overrides) => Merge(version.DefaultValues, overrides);
+
+    /// <summary>
+    /// The values the schema judges, as Helm renders them: chart defaults (when the catalogue ships them), then the
+    /// catalogue's defaults, then the user's overrides.
     /// </summary>
     public static JsonObject Effective(AddonVersion version, JsonObject overrides) =>
         Merge(version.ChartDefaults is null ? version.DefaultValues : Merge(version.ChartDefaults, version.DefaultValues), overrides);
@@ -57,9 +62,11 @@ public static class AddonValues
     public static IReadOnlyList<ValuesProblem> Validate(AddonVersion version, JsonObject overrides)
     {
         if (version.ValuesSchema is null) return [];
-        var schema = Compiled.GetValue(version.ValuesSchema, Compile);
-        return Problems(schema, Effective(version, overrides));
+        return Problems(CompiledSchema(version.ValuesSchema), Effective(version, overrides));
     }
+
+    /// <summary>The compiled form of a catalogue schema, built once (the loader builds it, so a bad schema fails the start).</summary>
+    internal static JsonSchema CompiledSchema(JsonObject schema) => Compiled.GetValue(schema, Compile);
 
     /// <summary>Builds a schema (draft-07 or 2020-12, as its <c>$schema</c> says). Throws <see cref="JsonSchemaException"/> or <see cref="JsonException"/> when it is not one.</summary>
     internal static JsonSchema Compile(JsonObject schema)

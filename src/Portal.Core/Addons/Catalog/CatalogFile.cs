@@ -47,6 +47,11 @@ internal static class CatalogFile
         {
             throw reader.Fail("(file)", e.Message);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this (without a position) on some unterminated flow collections.
+            throw reader.Fail("(file)", $"is not valid YAML (an unclosed [ or {{?): {e.Message}", e);
+        }
         var entry = reader.Object(root, "");
         var id = reader.Slug(entry, "", "id", 63);
         var expected = Path.GetFileNameWithoutExtension(file);
@@ -126,9 +131,13 @@ internal static class CatalogFile
             var version = String(map, path, "version");
             if (!VersionRange.IsVersion(version)) throw Fail(Join(path, "version"), $"\"{version}\" is not a version (numeric dotted parts, such as 1.11.5).");
             var maturityText = String(map, path, "maturity");
-            if (!Enum.TryParse<Maturity>(maturityText, ignoreCase: false, out _) && maturityText is not ("alpha" or "beta" or "stable"))
-                throw Fail(Join(path, "maturity"), $"must be alpha, beta or stable; got \"{maturityText}\".");
-            var maturity = Enum.Parse<Maturity>(maturityText, ignoreCase: true);
+            var maturity = maturityText switch
+            {
+                "alpha" => Maturity.Alpha,
+                "beta" => Maturity.Beta,
+                "stable" => Maturity.Stable,
+                _ => throw Fail(Join(path, "maturity"), $"must be alpha, beta or stable; got \"{maturityText}\"."),
+            };
             var source = Source(Object(Required(map, path, "source"), Join(path, "source")), Join(path, "source"));
             var ns = Slug(map, path, "namespace", 63);
             var (min, max) = Kubernetes(map, path);
@@ -235,7 +244,7 @@ internal static class CatalogFile
             JsonSchema schema;
             try
             {
-                schema = AddonValues.Compile(version.ValuesSchema);
+                schema = AddonValues.CompiledSchema(version.ValuesSchema);
             }
             catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException)
             {

@@ -99,6 +99,15 @@ public sealed class AddonValuesTests
     }
 
     [Fact]
+    public void ForInstall_IsTheCatalogueDefaultsWithTheOverrides_WithoutTheChartDefaults()
+    {
+        var values = AddonValues.ForInstall(Mlflow, Parse("""{"replicaCount":2}"""));
+        Assert.Equal(2, values["replicaCount"]!.GetValue<int>());
+        Assert.NotNull(values["resources"]); // the catalogue's default
+        Assert.Null(values["image"]);        // a chart default: Helm applies it, the Application does not carry it
+    }
+
+    [Fact]
     public void Validate_WithoutASchema_FindsNoProblems()
     {
         Assert.Empty(AddonValues.Validate(Version("1.0.0"), Parse("""{"anything":true}""")));
