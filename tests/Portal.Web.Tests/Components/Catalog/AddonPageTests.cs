@@ -3,6 +3,7 @@ using AngleSharp.Dom;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Clusters;
+using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Web.Components.Pages.Catalog;
 using Portal.Web.Components.Shared.Catalog;
@@ -17,7 +18,7 @@ namespace Portal.Web.Tests.Components.Catalog;
 /// </summary>
 public sealed class AddonPageTests : ClusterUiTest
 {
-    private readonly List<AddonInstallRequest> _sent = [];
+    private readonly List<AddonInstallChoice> _sent = [];
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton(TestCatalog.Catalog);
 
@@ -29,12 +30,14 @@ public sealed class AddonPageTests : ClusterUiTest
             CancellationToken.None);
         await RequestClusterAsync("play", "1.33");
         await Clusters.RequestClusterAsync(Owner, TeamSlug, new NewCluster("pre", EnvironmentName.Staging, [Pool("general")], "1.33"), CancellationToken.None);
+        await MarkReadyAsync("play");
+        await MarkReadyAsync("pre");
     }
 
-    private IRenderedComponent<AddonPage> Open(string id, bool withInstall = false) => RenderPage<AddonPage>(p =>
+    private IRenderedComponent<AddonPage> Open(string id, bool withInstall = false, Func<AddonInstallChoice, Task>? install = null) => RenderPage<AddonPage>(p =>
     {
         p.Add(x => x.Id, id);
-        if (withInstall) p.Add(x => x.Install, request => { _sent.Add(request); return Task.CompletedTask; });
+        if (withInstall) p.Add(x => x.Install, install ?? (request => { _sent.Add(request); return Task.CompletedTask; }));
     });
 
     private static IElement Cell(IRenderedComponent<AddonPage> page, string cluster, string version) =>
@@ -153,6 +156,37 @@ public sealed class AddonPageTests : ClusterUiTest
         Assert.Empty(request.Dependencies);
         Dialogs.WaitForAssertion(() => Assert.Empty(Dialogs.FindAll("[data-testid=install-dialog]")));
         Snackbars.WaitForAssertion(() => Assert.Contains("MLflow 1.11.5 is being installed on data-science/play", Snackbars.Markup));
+    }
+
+    [Fact]
+    public void WhatTheServiceRefuses_IsShownInTheDialog_ValuesOnTheirFields()
+    {
+        SignIn(Owner);
+        // AddonService's shape: values problems under "values.<path>", the rest by field name.
+        var page = Open("mlflow", withInstall: true, install: _ => throw new DomainValidationException(new Dictionary<string, string[]>
+        {
+            ["values.tracking.port"] = ["must be at most 65535."],
+            ["version"] = ["is not offered any more."],
+        }));
+        page.WaitForElement("[data-testid=addon-install-button]").Click();
+        Dialogs.WaitForElement("[data-testid=install-dialog]");
+        Dialogs.Find("[data-testid=install-confirm]").Click();
+
+        Dialogs.WaitForAssertion(() => Assert.Contains("version is not offered any more.", Dialogs.Find("[data-testid=install-error]").TextContent));
+        Assert.Contains("must be at most 65535.", Dialogs.Find("[data-testid=schema-field][data-path='$.tracking.port']").TextContent);
+    }
+
+    [Fact]
+    public async Task AClusterThatIsNotReady_IsNotOffered_AndSaysWhy()
+    {
+        await WriteStatusAsync("pre", c => c.Phase = ClusterPhase.Updating);
+        SignIn(Owner);
+        var page = Open("mlflow", withInstall: true);
+        page.WaitForElement("[data-testid=addon-install-button]").Click();
+
+        var refused = Dialogs.WaitForElement("[data-testid=install-refused-cluster][data-cluster='data-science/pre']");
+        Assert.Contains("is updating; add-ons can be installed once it is ready", refused.TextContent);
+        Assert.Single(Dialogs.FindAll("[data-testid=install-refused-cluster]"));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Portal.Web.Tests.Components.Catalog;
 /// <summary>The pages over the catalogue the portal ships (repo-root catalog/, loaded as the host loads it).</summary>
 public sealed class ShippedCatalogUiTests : ClusterUiTest
 {
-    private readonly List<AddonInstallRequest> _sent = [];
+    private readonly List<AddonInstallChoice> _sent = [];
 
     private AddonCatalog Shipped => Service<AddonCatalog>();
 
@@ -18,6 +18,7 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
     {
         await base.InitializeAsync();
         await RequestClusterAsync("play", "1.33");
+        await MarkReadyAsync("play");
         SignIn(Owner);
     }
 

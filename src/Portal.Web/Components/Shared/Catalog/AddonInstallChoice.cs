@@ -5,10 +5,11 @@ using Portal.Core.Clusters;
 namespace Portal.Web.Components.Shared.Catalog;
 
 /// <summary>
+/// (Named apart from Core's AddonInstallRequest, the service's input: this is the dialog's whole choice, which maps onto it.)
 /// What the install dialog hands back: where, which version, the values that differ from the defaults, and the
 /// dependencies the user agreed to have installed first (in order).
 /// </summary>
-public sealed record AddonInstallRequest(
+public sealed record AddonInstallChoice(
     string Team,
     string Cluster,
     string AddonId,
@@ -29,6 +30,11 @@ public sealed record InstalledAddons(IReadOnlyDictionary<string, string> Version
 /// <param name="CanInstall">Whether the user may change the cluster (maintainer, owner, platform admin); Core checks again.</param>
 public sealed record ClusterTarget(ClusterView View, bool CanInstall, ClusterFacts Facts)
 {
+    /// <summary>Why nothing can be installed on the cluster right now (not ready yet), whatever the add-on; null when it can.</summary>
+    public string? NotReady => View.Cluster.Phase is ClusterPhase.Ready or ClusterPhase.Attached
+        ? null
+        : $"Cluster {View.Cluster.Name} is {View.Cluster.Phase.ToString().ToLowerInvariant()}; add-ons can be installed once it is ready.";
+
     public string Team => View.Team;
     public string Name => View.Cluster.Name;
 
