@@ -25,7 +25,11 @@ public static class AddonDependencies
         var steps = new List<AddonPlanStep>();
         var refusals = new List<string>();
         // Planned add-ons count as installed for the checks of those after them (conflicts, provides, ranges).
-        var planned = new Dictionary<string, string>(facts.Installed, StringComparer.Ordinal);
+        var planned = new Dictionary<string, string>(facts.Installed, StringComparer.Ordinal)
+        {
+            // The add-on being installed counts too: a dependency that conflicts with it cannot be planned.
+            [entry.Id] = version.Version,
+        };
         var visiting = new HashSet<string>(StringComparer.Ordinal) { entry.Id };
         Resolve(catalog, entry, version, facts, planned, visiting, steps, refusals);
         return new DependencyPlan(steps, refusals.Distinct().ToList());
@@ -41,7 +45,7 @@ public static class AddonDependencies
             {
                 // Installed (or already planned) at a wrong version: eligibility reports it for what is installed; a
                 // clash between two planned add-ons is only visible here.
-                if (!facts.Installed.ContainsKey(requirement.AddonId) && !VersionRange.Satisfies(requirement.VersionRange, have))
+                if (facts.Installed.GetValueOrDefault(requirement.AddonId) != have && !VersionRange.Satisfies(requirement.VersionRange, have))
                     refusals.Add($"{entry.Name} {version.Version} needs {Name(catalog, requirement.AddonId)} {requirement.VersionRange}, but the plan already installs {have}.");
                 continue;
             }

@@ -14,7 +14,9 @@ public sealed class AddonDependenciesTests
     private static readonly AddonEntry Tuner = Entry("tuner", Version("0.19.0", requires: [Requires("certs", ">=1.18.0")]));
     private static readonly AddonEntry Modern = Entry("modern", Version("1.0.0", requires: [Requires("certs", ">=1.17.0")], minK8s: "1.30"));
     private static readonly AddonEntry Ghost = Entry("ghost", Version("1.0.0", requires: [Requires("certs", ">=5.0.0")]));
-    private static readonly AddonCatalog Catalog = new([Certs, Workflows, Pipelines, Tuner, Modern, Ghost]);
+    private static readonly AddonEntry Exporter = Entry("exporter", Version("1.0.0", provides: ["metrics-api"]));
+    private static readonly AddonEntry Dashboard = Entry("dashboard", Version("1.0.0", requires: [Requires("exporter")], provides: ["metrics-api"]));
+    private static readonly AddonCatalog Catalog = new([Certs, Workflows, Pipelines, Tuner, Modern, Ghost, Exporter, Dashboard]);
 
     private static DependencyPlan Plan(AddonEntry entry, ClusterFacts facts) => AddonDependencies.Plan(Catalog, entry, entry.Versions[0], facts);
 
@@ -67,6 +69,14 @@ public sealed class AddonDependenciesTests
     {
         var refusal = Assert.Single(Plan(Ghost, Facts()).Refusals);
         Assert.Equal("Ghost 1.0.0 needs Certs >=5.0.0, and the catalogue has no such version.", refusal);
+    }
+
+    [Fact]
+    public void ADependencyThatConflictsWithTheAddonBeingInstalled_IsRefused()
+    {
+        var plan = Plan(Dashboard, Facts());
+        Assert.Empty(plan.InstallFirst);
+        Assert.Contains("both provide the metrics-api", Assert.Single(plan.Refusals));
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Core.Catalog;
+using Portal.Core.Costs.Budgets;
+using Portal.Core.Costs.Metering;
+using Portal.Core.Costs.Prices;
+
+namespace Portal.Core.Costs;
+
+public static class CostsServiceCollectionExtensions
+{
+    /// <summary>
+    /// The cost model: options, the spot price source (EC2), spot pricing with its fallback, the meter and the budget
+    /// webhook (a typed HttpClient). The price book is built by its caller from the uploaded tables it stores.
+    /// </summary>
+    public static IServiceCollection AddPortalCosts(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BudgetWebhookOptions>().BindConfiguration(BudgetWebhookOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay && o.AttemptTimeout > TimeSpan.Zero,
+                "Costs:Webhook delays must be positive and RetryMaxDelay at least RetryBaseDelay.")
+            .ValidateOnStart();
+        services.TryAddSingleton(_ => new InstanceTypeCatalog());
+        services.TryAddSingleton<ISpotPriceSource, Ec2SpotPriceSource>();
+        services.TryAddSingleton<SpotPricing>();
+        services.TryAddSingleton<CostMeter>();
+        // Webhooks go to the teams' own receivers: no redirects to somewhere else, and the per-attempt timeout is ours.
+        services.AddHttpClient<BudgetWebhook>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        return services;
+    }
+}
