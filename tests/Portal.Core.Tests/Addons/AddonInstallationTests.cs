@@ -311,7 +311,16 @@ public sealed class AttachedClusterAddonTests(PostgresDatabaseFixture database, 
               user:
                 exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /bin/sh, args: ["-c", "touch {{marker}}"]}
             """;
-        await Get<ClusterService>().AttachClusterAsync(owner, team.Slug, new AttachedCluster("theirs", EnvironmentName.Dev, kubeconfig, "1.34"), Ct);
+        // Attaching refuses it outright...
+        var refused = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            Get<ClusterService>().AttachClusterAsync(owner, team.Slug, new AttachedCluster("theirs", EnvironmentName.Dev, kubeconfig, "1.34"), Ct));
+        Assert.Contains("'exec'", Assert.Single(refused.Errors["kubeconfig"]));
+        // ...and a row stored before that check existed is still never handed to the client library by the worker.
+        var safe = kubeconfig[..kubeconfig.IndexOf("users:", StringComparison.Ordinal)] + "users:\n- name: exec\n  user: {token: abc}\n";
+        var attached = await Get<ClusterService>().AttachClusterAsync(owner, team.Slug, new AttachedCluster("theirs", EnvironmentName.Dev, safe, "1.34"), Ct);
+        var protectedExec = Get<KubeconfigProtector>().Protect(kubeconfig);
+        await using (var db = Database.CreateContext())
+            await db.Clusters.Where(c => c.Id == attached.Cluster.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.ProtectedKubeconfig, protectedExec), Ct);
 
         var view = await Addons.InstallAsync(owner, team.Slug, "theirs", new AddonInstallRequest("pipelines"), Ct);
         var failed = await ReconcileUntilAsync(view.Installation.Id, r => r?.Phase == AddonPhase.Failed);

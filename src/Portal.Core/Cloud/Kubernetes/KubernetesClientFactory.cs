@@ -44,19 +44,29 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
         stream.Load(new StringReader(kubeconfig));
         var root = stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
                    ?? throw new UnsupportedKubeconfigException("The attached kubeconfig is not a YAML mapping.");
-        foreach (var user in Entries(root, "users", "user"))
-        {
-            if (user.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value).FirstOrDefault(k => k is "exec" or "auth-provider" or "client-certificate" or "client-key" or "tokenFile") is { } key)
-                throw new UnsupportedKubeconfigException(
-                    $"The attached kubeconfig's user authenticates with '{key}'; the portal only uses inline credentials (a service-account token, or " +
-                    "client-certificate-data and client-key-data), never an exec plugin, an auth provider or a file. Attach the cluster again with such a kubeconfig.");
-        }
-        if (Entries(root, "clusters", "cluster").Any(c => c.Children.ContainsKey(new YamlScalarNode("certificate-authority"))))
-            throw new UnsupportedKubeconfigException("The attached kubeconfig names its CA by file path; attach the cluster again with certificate-authority-data.");
+        if (UnsafeCredentials(root) is { } problem) throw new UnsupportedKubeconfigException(problem);
         using var bytes = new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig));
         var config = KubernetesClientConfiguration.LoadKubeConfig(bytes);
         var contextName = config.CurrentContext ?? config.Contexts?.FirstOrDefault()?.Name;
         return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigObject(config, contextName));
+    }
+
+    /// <summary>
+    /// Why a kubeconfig must not be used by the portal's workers, or null when it carries only inline credentials.
+    /// Attaching checks this too, so such a kubeconfig is refused with a 400 instead of being stored.
+    /// </summary>
+    public static string? UnsafeCredentials(YamlMappingNode root)
+    {
+        foreach (var user in Entries(root, "users", "user"))
+        {
+            // "<<" is a YAML merge key: the client library's parser may expand it into an exec block this check never saw.
+            if (user.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value).FirstOrDefault(k => k is "exec" or "auth-provider" or "client-certificate" or "client-key" or "tokenFile" or "<<") is { } key)
+                return $"The kubeconfig's user authenticates with '{key}'; the portal only uses inline credentials (a service-account token, or " +
+                       "client-certificate-data and client-key-data), never an exec plugin, an auth provider or a file. Attach the cluster again with such a kubeconfig.";
+        }
+        if (Entries(root, "clusters", "cluster").Any(c => c.Children.ContainsKey(new YamlScalarNode("certificate-authority"))))
+            return "The kubeconfig names its CA by file path; attach the cluster again with certificate-authority-data.";
+        return null;
     }
 
     private static IEnumerable<YamlMappingNode> Entries(YamlMappingNode root, string list, string inner) =>
