@@ -42,6 +42,9 @@ public sealed class RecordingJobClient : IBackgroundJobClient
 
     public bool ChangeState(string jobId, IState state, string expectedState) => true;
 
+    /// <summary>Jobs of one type (full name) enqueued so far for the resource <paramref name="id"/>.</summary>
+    public int Count(string jobType, Guid id) => _jobs.Count(j => j.Type.FullName == jobType && j.Args.Count > 0 && j.Args[0] is Guid g && g == id);
+
     public int ReconcilesOf(Guid clusterId) =>
         _jobs.Count(j => j.Type.FullName == "Portal.Core.Clusters.Jobs.ReconcileClusterJob" && j.Method.Name == "RunAsync" && (Guid)j.Args[0] == clusterId);
 }
