@@ -32,7 +32,7 @@ public sealed class AddonJourneys(PortalInABrowser portal, ITestOutputHelper out
         await portal.SignInAsAsync(page, "dora", "/catalog");
 
         // The app store: find MLflow by name, open its page.
-        await page.GetByTestId("catalog-search").Locator("input").FillAsync("mlflow");
+        await page.Locator("input[data-testid=catalog-search], [data-testid=catalog-search] input").First.FillAsync("mlflow");
         await Expect(page.GetByTestId("addon-card")).ToHaveCountAsync(1);
         await page.Locator("[data-testid=addon-card][data-id=mlflow]").GetByTestId("addon-link").ClickAsync();
         await page.WaitForURLAsync("**/catalog/mlflow");
@@ -45,7 +45,7 @@ public sealed class AddonJourneys(PortalInABrowser portal, ITestOutputHelper out
         var replicas = dialog.Locator("[data-testid=schema-field][data-path='$.replicaCount'] input");
         await replicas.FillAsync("2");
         await replicas.PressAsync("Tab");
-        await dialog.GetByTestId("install-confirm").ClickAsync();
+        await page.GetByTestId("install-confirm").ClickAsync();
 
         // The portal takes the user to the cluster's add-ons, where the phase changes by itself to Healthy.
         await page.WaitForURLAsync($"**/teams/{Team}/clusters/delta-dev#addons");
@@ -81,9 +81,9 @@ public sealed class AddonJourneys(PortalInABrowser portal, ITestOutputHelper out
         await Expect(change.GetByTestId("promote-change-paths")).ToContainTextAsync("$.replicaCount");
         await Expect(promote.GetByTestId("promote-blockers")).ToHaveCountAsync(0);
         await portal.AssertAccessibleAsync(page, "promotion preview");
-        await promote.GetByTestId("promote-apply").ClickAsync();
+        await page.GetByTestId("promote-apply").ClickAsync();
         await Expect(promote.GetByTestId("promote-confirm-text")).ToContainTextAsync("staging");
-        await promote.GetByTestId("promote-confirm").ClickAsync();
+        await page.GetByTestId("promote-confirm").ClickAsync();
 
         var mlflowOnStaging = page.Locator("[data-testid=cluster-addon-row][data-addon=mlflow]");
         await Expect(mlflowOnStaging).ToBeVisibleAsync();
