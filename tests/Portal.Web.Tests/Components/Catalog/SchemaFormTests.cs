@@ -189,7 +189,8 @@ public sealed class SchemaFormTests : PortalUiTest
         Assert.Equal("replicas: 2\ntracking:\n  host: \"true\"\n", yaml.TextContent);
 
         yaml.Change("replicas: 4\nextraArgs:\n  - --workers=2\n  - \"8\"\n");
-        Assert.Null(_yamlError);
+        // MudTextField hands its value on asynchronously: wait for it rather than race it on a busy machine.
+        form.WaitForAssertion(() => Assert.Null(_yamlError));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{ "replicas": 4, "extraArgs": ["--workers=2", "8"] }"""), _overrides), _overrides?.ToJsonString());
 
         form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "Form").Click();
@@ -204,16 +205,16 @@ public sealed class SchemaFormTests : PortalUiTest
         form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").Click();
 
         form.Find("textarea[data-testid=schema-form-yaml]").Change("replicas: [1, 2\n");
-        Assert.NotNull(_yamlError);
+        form.WaitForAssertion(() => Assert.StartsWith("Line ", _yamlError));
         Assert.StartsWith("Line ", _yamlError);
         Assert.Contains(_yamlError!, form.Find("[data-testid=schema-form]").TextContent);
         Assert.Null(_overrides);
 
         form.Find("textarea[data-testid=schema-form-yaml]").Change("- just\n- a list\n");
-        Assert.Contains("must be a mapping", _yamlError);
+        form.WaitForAssertion(() => Assert.Contains("must be a mapping", _yamlError));
 
         form.Find("textarea[data-testid=schema-form-yaml]").Change("replicas: 3\n");
-        Assert.Null(_yamlError);
+        form.WaitForAssertion(() => Assert.Null(_yamlError));
         Assert.Equal("""{"replicas":3}""", _overrides!.ToJsonString());
     }
 
@@ -227,6 +228,7 @@ public sealed class SchemaFormTests : PortalUiTest
 
         form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").Click();
         form.Find("textarea[data-testid=schema-form-yaml]").Change("a: 1\nb: {c: [1, two]}\n");
+        form.WaitForAssertion(() => Assert.NotNull(_overrides));
         Assert.Equal("""{"b":{"c":[1,"two"]}}""", _overrides!.ToJsonString());
     }
 }
