@@ -34,6 +34,7 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         ("tokens", "/tokens"),
         ("admin-teams", "/admin/teams"),
         ("admin-audit", "/admin/audit"),
+        ("admin-maturity-overrides", "/admin/maturity-overrides"),
     ];
 
     /// <summary>The pictures the README shows.</summary>

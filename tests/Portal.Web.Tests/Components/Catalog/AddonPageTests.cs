@@ -89,15 +89,6 @@ public sealed class AddonPageTests : ClusterUiTest
     }
 
     [Fact]
-    public void WithoutTheInstallationResource_ThereIsNoInstallButton()
-    {
-        SignIn(Owner);
-        var page = Open("mlflow");
-        page.WaitForElement("[data-testid=addon-eligibility]");
-        Assert.Empty(page.FindAll("[data-testid=addon-install-button]"));
-    }
-
-    [Fact]
     public void AViewer_IsNotOfferedToInstall()
     {
         SignIn(Viewer);
