@@ -14,8 +14,8 @@ public static class ClusterTargets
     public const int MaxTeams = 20;
 
     /// <param name="installedOn">
-    /// What is installed on a cluster. Until the installation resource (AddonService) lands this is
-    /// <see cref="NothingInstalled"/>; then it reads the cluster's installations.
+    /// What is installed on a cluster: the add-on pages read the cluster's installations through AddonService; tests may
+    /// pass <see cref="NothingInstalled"/>.
     /// </param>
     public static async Task<IReadOnlyList<ClusterTarget>> LoadAsync(
         TeamService teams, ClusterService clusters, PortalActor actor,
@@ -43,6 +43,6 @@ public static class ClusterTargets
         return targets;
     }
 
-    /// <summary>The stand-in until the installation resource exists: no cluster has add-ons, no team has overrides.</summary>
+    /// <summary>For tests and previews: no cluster has add-ons, no team has overrides.</summary>
     public static Task<InstalledAddons> NothingInstalled(ClusterView cluster, CancellationToken ct) => Task.FromResult(InstalledAddons.None);
 }
