@@ -39,7 +39,14 @@ public static class ClusterEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         clusters.MapDelete("/{cluster}", DeleteAsync).WithName("DeleteCluster")
-            .WithSummary("Delete the cluster: node groups, add-ons, then the cluster itself. 202: the row goes when AWS is clean.")
+            .WithSummary("Delete the cluster: node groups, add-ons, then the cluster itself. 202: the row goes when AWS is clean. " +
+                         "Asking again restarts a deletion that failed. An attached cluster is detached at once (204): its kubeconfig is forgotten, nothing in the cloud is touched.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        // Google-style custom method on one cluster: ASP.NET Core matches the complex segment "{cluster}:retry", and a
+        // cluster name (DNS-1123) never holds a colon.
+        clusters.MapPost("/{cluster}:retry", RetryAsync).WithName("RetryCluster")
+            .WithSummary("Retry a Failed cluster: clear the error and resume where it stopped (provisioning, an update or the deletion). 409 unless Failed. Honours If-Match.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         clusters.MapGet("/{cluster}/events", ListEventsAsync).WithName("ListClusterEvents")
@@ -93,11 +100,21 @@ public static class ClusterEndpoints
         return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
     }
 
-    private static async Task<Accepted<ClusterResponse>> DeleteAsync(
+    private static async Task<Results<Accepted<ClusterResponse>, NoContent>> DeleteAsync(
         HttpContext http, ClusterService clusters, string team, string cluster,
         [FromHeader(Name = ETags.IfMatchHeader)] string? ifMatch, CancellationToken ct)
     {
         var view = await clusters.DeleteClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
+        // Detaching is done when the call returns: nothing left to poll.
+        if (view.Cluster.IsAttached) return TypedResults.NoContent();
+        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+    }
+
+    private static async Task<Accepted<ClusterResponse>> RetryAsync(
+        HttpContext http, ClusterService clusters, string team, string cluster,
+        [FromHeader(Name = ETags.IfMatchHeader)] string? ifMatch, CancellationToken ct)
+    {
+        var view = await clusters.RetryClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
         return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
     }
 

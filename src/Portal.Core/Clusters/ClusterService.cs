@@ -92,7 +92,10 @@ public sealed class ClusterService(
     /// Records a new cluster (phase Pending, generation 1) in one of the team's registered environments and enqueues
     /// its first reconcile. Nothing is created in AWS by this call.
     /// </summary>
-    public async Task<ClusterView> RequestClusterAsync(PortalActor actor, string teamSlug, NewCluster request, CancellationToken ct)
+    public Task<ClusterView> RequestClusterAsync(PortalActor actor, string teamSlug, NewCluster request, CancellationToken ct) =>
+        RetryEnvironmentRaceAsync(() => RequestClusterOnceAsync(actor, teamSlug, request, ct));
+
+    private async Task<ClusterView> RequestClusterOnceAsync(PortalActor actor, string teamSlug, NewCluster request, CancellationToken ct)
     {
         var rules = Rules;
         var errors = new ValidationErrors();
@@ -110,6 +113,7 @@ public sealed class ClusterService(
         var environment = await RequireEnvironmentAsync(db, grant.Team.Id, teamSlug, request.Environment, ct);
         await RequireNameFreeAsync(db, grant.Team.Id, request.Name, ct);
         await RequireRoomInEnvironmentAsync(db, environment, ct);
+        ClaimEnvironment(db, environment);
 
         var now = clock.GetUtcNow();
         var cluster = new Cluster
@@ -140,7 +144,7 @@ public sealed class ClusterService(
         AuditLog.Record(db, actor, now, "cluster.create", "cluster", Target(teamSlug, cluster.Name), grant.Team.Id, null, Snapshot(cluster));
         EventLog.RecordCluster(db, now, cluster, "requested", EventOutcome.Info,
             $"{actor.Name} requested the cluster: Kubernetes {version}, {Describe(cluster.NodePools)}.");
-        await db.SaveOrConflictAsync($"Cluster '{request.Name}'", ct);
+        await SaveClaimingEnvironmentAsync(db, $"Cluster '{request.Name}'", ct);
         EnqueueReconcile(cluster.Id);
         return View(cluster, teamSlug, request.Environment);
     }
@@ -205,7 +209,8 @@ public sealed class ClusterService(
 
     /// <summary>
     /// Asks for deletion: phase Deleting and a new generation. The reconciler removes node groups, add-ons and the
-    /// EKS cluster, then the row. Asking again is harmless. An attached cluster is only forgotten: its row goes at once.
+    /// EKS cluster, then the row. Asking again is harmless, and restarts a deletion that failed. An attached cluster is
+    /// only detached: its row and stored kubeconfig go at once, and nothing in the cloud is touched.
     /// </summary>
     public Task<ClusterView> DeleteClusterAsync(PortalActor actor, string teamSlug, string name, long? expectedVersion, CancellationToken ct) =>
         SaveChangesExtensions.RetryUnconditionalAsync(expectedVersion,
@@ -218,8 +223,15 @@ public sealed class ClusterService(
         var cluster = await FindAsync(db, grant.Team.Id, teamSlug, name, track: true, ct);
         cluster.RequireVersion($"Cluster '{name}'", expectedVersion);
         var environment = await EnvironmentNameAsync(db, cluster, ct);
-        if (cluster.IsAttached) throw LifecycleRefused(cluster, "deleted");
-        if (cluster.DeletionRequestedAt is not null) return View(cluster, teamSlug, environment);
+        if (cluster.IsAttached) return await DetachAsync(db, actor, grant.Team.Id, teamSlug, cluster, environment, ct);
+        if (cluster.DeletionRequestedAt is not null)
+        {
+            if (cluster.Phase != ClusterPhase.Failed) return View(cluster, teamSlug, environment);
+            // A deletion that stopped on an error: asking again starts it over.
+            return await RestartAsync(db, actor, grant.Team.Id, teamSlug, cluster, environment, "cluster.delete", "deletion-restarted",
+                $"{actor.Name} asked again to delete the cluster; resuming the deletion.",
+                "Deletion restarted: waiting for a worker to remove node groups, add-ons and the cluster.", ct);
+        }
 
         var now = clock.GetUtcNow();
         var before = Snapshot(cluster);
@@ -238,10 +250,80 @@ public sealed class ClusterService(
     }
 
     /// <summary>
+    /// Starts a failed cluster over: clears the error and enqueues a reconcile, which resumes where it stopped
+    /// (provisioning, an update, or the deletion). Only a Failed cluster can be retried (409 otherwise).
+    /// </summary>
+    public Task<ClusterView> RetryClusterAsync(PortalActor actor, string teamSlug, string name, long? expectedVersion, CancellationToken ct) =>
+        SaveChangesExtensions.RetryUnconditionalAsync(expectedVersion, () => RetryClusterOnceAsync(actor, teamSlug, name, expectedVersion, ct));
+
+    private async Task<ClusterView> RetryClusterOnceAsync(PortalActor actor, string teamSlug, string name, long? expectedVersion, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Write, ct);
+        var cluster = await FindAsync(db, grant.Team.Id, teamSlug, name, track: true, ct);
+        if (cluster.IsAttached) throw LifecycleRefused(cluster, "retried");
+        cluster.RequireVersion($"Cluster '{name}'", expectedVersion);
+        if (cluster.Phase != ClusterPhase.Failed)
+            throw new ConflictException($"Cluster '{name}' has not failed ({cluster.Phase.ToString().ToLowerInvariant()}): there is nothing to retry.");
+        var environment = await EnvironmentNameAsync(db, cluster, ct);
+        var deleting = cluster.DeletionRequestedAt is not null;
+        return await RestartAsync(db, actor, grant.Team.Id, teamSlug, cluster, environment, "cluster.retry", "retry-requested",
+            $"{actor.Name} asked to retry {(deleting ? "the deletion" : "the last step")} after: {cluster.LastError}",
+            deleting ? "Deletion restarted: waiting for a worker to remove node groups, add-ons and the cluster."
+                     : "Retry requested: waiting for a worker to take the next step.", ct);
+    }
+
+    /// <summary>
+    /// Out of Failed into a phase the resync watches (a Failed cluster's observed generation equals its generation, so
+    /// nothing picks it up by itself): no new generation, as the spec did not change.
+    /// </summary>
+    private async Task<ClusterView> RestartAsync(PortalDbContext db, PortalActor actor, Guid teamId, string teamSlug, Cluster cluster,
+        EnvironmentName environment, string action, string step, string eventMessage, string message, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var before = Snapshot(cluster);
+        cluster.Phase = cluster.DeletionRequestedAt is not null ? ClusterPhase.Deleting
+            : cluster.Conditions.Any(c => c.Type == Reconciler.ClusterReconciler.CoreInstalled) ? ClusterPhase.Updating : ClusterPhase.Provisioning;
+        cluster.LastError = null;
+        cluster.Message = message;
+        cluster.Attempt = 0;
+        cluster.NextAttemptAtUnixMs = now.ToUnixTimeMilliseconds();
+        cluster.UpdatedAt = now;
+        AuditLog.Record(db, actor, now, action, "cluster", Target(teamSlug, cluster.Name), teamId, before, Snapshot(cluster));
+        EventLog.RecordCluster(db, now, cluster, step, EventOutcome.Info, eventMessage);
+        await db.SaveOrConflictAsync($"Cluster '{cluster.Name}'", ct);
+        EnqueueReconcile(cluster.Id);
+        return View(cluster, teamSlug, environment);
+    }
+
+    /// <summary>
+    /// Forgets an attached cluster: its stored kubeconfig goes with the row. Nothing in the cloud is touched (the portal
+    /// never managed its lifecycle). The returned view is the cluster as it was.
+    /// </summary>
+    private async Task<ClusterView> DetachAsync(PortalDbContext db, PortalActor actor, Guid teamId, string teamSlug, Cluster cluster,
+        EnvironmentName environment, CancellationToken ct)
+    {
+        // Hook: once add-on installations and inference endpoints are recorded per cluster (their tables do not exist
+        // on this branch yet), refuse here with a ConflictException naming them while any remain, since detaching would
+        // orphan what the portal manages inside the cluster.
+        var now = clock.GetUtcNow();
+        AuditLog.Record(db, actor, now, "cluster.detach", "cluster", Target(teamSlug, cluster.Name), teamId, Snapshot(cluster), null);
+        EventLog.RecordCluster(db, now, cluster, "detached", EventOutcome.Succeeded,
+            $"{actor.Name} detached the cluster: the portal forgot its kubeconfig and no longer manages anything on it.");
+        db.Clusters.Remove(cluster);
+        await db.SaveOrConflictAsync($"Cluster '{cluster.Name}'", ct);
+        logger.LogInformation("Cluster {ClusterId} ({Team}/{Name}) detached by {Actor}", cluster.Id, teamSlug, cluster.Name, actor.Name);
+        return View(cluster, teamSlug, environment);
+    }
+
+    /// <summary>
     /// Registers an existing cluster by kubeconfig (encrypted at rest, never returned). The portal will manage add-ons
     /// and endpoints on it, never its lifecycle.
     /// </summary>
-    public async Task<ClusterView> AttachClusterAsync(PortalActor actor, string teamSlug, AttachedCluster request, CancellationToken ct)
+    public Task<ClusterView> AttachClusterAsync(PortalActor actor, string teamSlug, AttachedCluster request, CancellationToken ct) =>
+        RetryEnvironmentRaceAsync(() => AttachClusterOnceAsync(actor, teamSlug, request, ct));
+
+    private async Task<ClusterView> AttachClusterOnceAsync(PortalActor actor, string teamSlug, AttachedCluster request, CancellationToken ct)
     {
         var rules = Rules;
         var errors = new ValidationErrors();
@@ -258,6 +340,7 @@ public sealed class ClusterService(
         var environment = await RequireEnvironmentAsync(db, grant.Team.Id, teamSlug, request.Environment, ct);
         await RequireNameFreeAsync(db, grant.Team.Id, request.Name, ct);
         await RequireRoomInEnvironmentAsync(db, environment, ct);
+        ClaimEnvironment(db, environment);
 
         var now = clock.GetUtcNow();
         var cluster = new Cluster
@@ -286,7 +369,7 @@ public sealed class ClusterService(
         db.Clusters.Add(cluster);
         AuditLog.Record(db, actor, now, "cluster.attach", "cluster", Target(teamSlug, cluster.Name), grant.Team.Id, null, Snapshot(cluster));
         EventLog.RecordCluster(db, now, cluster, "attached", EventOutcome.Succeeded, $"{actor.Name} attached the cluster at {parsed.Server}.");
-        await db.SaveOrConflictAsync($"Cluster '{request.Name}'", ct);
+        await SaveClaimingEnvironmentAsync(db, $"Cluster '{request.Name}'", ct);
         return View(cluster, teamSlug, request.Environment);
     }
 
@@ -439,7 +522,7 @@ public sealed class ClusterService(
     }
 
     private static ConflictException LifecycleRefused(Cluster cluster, string verb) =>
-        new($"Cluster '{cluster.Name}' is attached: the portal manages add-ons and endpoints on it, but it cannot be {verb} here. Change it where it is managed (to stop managing it here, detach is not available yet).");
+        new($"Cluster '{cluster.Name}' is attached: the portal manages add-ons and endpoints on it, but it cannot be {verb} here. Change it where it is managed (to stop managing it here, detach it: DELETE detaches an attached cluster).");
 
     private static async Task<Cluster> FindAsync(PortalDbContext db, Guid teamId, string teamSlug, string name, bool track, CancellationToken ct)
     {
@@ -469,6 +552,55 @@ public sealed class ClusterService(
                 ? $"The {Label(environment.Name)} environment already has a cluster; a team gets one cluster per environment."
                 : $"The {Label(environment.Name)} environment already has {count} clusters, the most allowed per environment.", "environment");
     }
+
+    /// <summary>
+    /// Makes the "clusters per environment" count race-free without a schema change: the insert also bumps the
+    /// environment row's version (its optimistic-concurrency token), so of two creates that counted the same clusters
+    /// only the first commits. PostgreSQL makes the second UPDATE wait on the first's row lock, then match no row;
+    /// SQLite serialises writers and the second finds the version moved. The loser counts again.
+    /// </summary>
+    private static void ClaimEnvironment(PortalDbContext db, TeamEnvironment environment)
+    {
+        db.Environments.Attach(environment);
+        db.Entry(environment).Property(e => e.Version).IsModified = true;
+    }
+
+    private static async Task SaveClaimingEnvironmentAsync(PortalDbContext db, string what, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new EnvironmentRaceLost();
+        }
+        catch (DbUpdateException e) when (SaveChangesExtensions.IsUniqueViolation(e))
+        {
+            throw new ConflictException($"{what} already exists or was just created by someone else.", "name");
+        }
+    }
+
+    private static async Task<ClusterView> RetryEnvironmentRaceAsync(Func<Task<ClusterView>> attempt)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (EnvironmentRaceLost) when (tries < 50)
+            {
+                // Another create in the same environment committed first: count again (and answer 409 if it is full).
+            }
+            catch (EnvironmentRaceLost)
+            {
+                throw new ConflictException("Too many clusters are being created in this environment at once; try again.", "environment");
+            }
+        }
+    }
+
+    private sealed class EnvironmentRaceLost : Exception;
 
     private static async Task<EnvironmentName> EnvironmentNameAsync(PortalDbContext db, Cluster cluster, CancellationToken ct) =>
         await db.Environments.Where(e => e.Id == cluster.EnvironmentId).Select(e => e.Name).FirstAsync(ct);

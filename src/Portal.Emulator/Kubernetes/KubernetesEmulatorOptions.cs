@@ -19,6 +19,7 @@ public sealed class KubernetesEmulatorOptions
     /// <summary>Namespaces every cluster starts with.</summary>
     public List<string> DefaultNamespaces { get; set; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+    /// <summary>How long a Deployment's or a StatefulSet's replicas take to become ready and available.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DeploymentReadyDelay { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -61,6 +62,7 @@ public sealed class KubernetesEmulatorOptions
         "https://helm.dask.org/|dask",
         "https://helm.dask.org/|daskhub",
         "https://hub.jupyter.org/helm-chart/|jupyterhub",
+        "https://charts.jetstack.io|cert-manager",
     ];
 
     /// <summary>Git repositories Argo CD can resolve; empty means every Git source resolves.</summary>

@@ -7,7 +7,8 @@ namespace Portal.Emulator.Shared;
 /// <param name="Operation">The AWS operation name (CreateCluster) or the Kubernetes verb and resource ("create deployments").</param>
 /// <param name="Cluster">The cluster the call concerned, when there is one.</param>
 /// <param name="IsWrite">True for calls that change state.</param>
-public sealed record EmulatorCall(string Service, string Operation, string? Cluster, bool IsWrite, DateTimeOffset At);
+/// <param name="Detail">What CloudTrail would show of the request where it matters to tests (AssumeRole: the role session name).</param>
+public sealed record EmulatorCall(string Service, string Operation, string? Cluster, bool IsWrite, DateTimeOffset At, string? Detail = null);
 
 /// <summary>
 /// Counts every call per service, operation and cluster so tests can assert "exactly one CreateCluster"
@@ -17,8 +18,8 @@ public sealed class EmulatorCalls(TimeProvider clock)
 {
     private readonly ConcurrentQueue<EmulatorCall> _calls = new();
 
-    public void Record(string service, string operation, string? cluster, bool isWrite) =>
-        _calls.Enqueue(new EmulatorCall(service, operation, cluster, isWrite, clock.GetUtcNow()));
+    public void Record(string service, string operation, string? cluster, bool isWrite, string? detail = null) =>
+        _calls.Enqueue(new EmulatorCall(service, operation, cluster, isWrite, clock.GetUtcNow(), detail));
 
     public IReadOnlyList<EmulatorCall> All => _calls.ToArray();
 

@@ -194,7 +194,7 @@ public sealed class ClusterEndpointTests(ClusterApiFactory api) : IClassFixture<
     }
 
     [Fact]
-    public async Task AttachCluster_Returns202WithoutTheKubeconfig_AndLifecycleOperationsAre409()
+    public async Task AttachCluster_Returns202WithoutTheKubeconfig_ChangesAre409_AndDeleteDetachesWith204()
     {
         var team = await TeamWithDevAsync();
 
@@ -210,11 +210,40 @@ public sealed class ClusterEndpointTests(ClusterApiFactory api) : IClassFixture<
         Assert.Equal(0, api.Jobs.ReconcilesOf(await ClusterIdAsync(team, "onprem")));
 
         await (await team.Maintainer.Client.PatchJsonAsync($"{team.Url}/clusters/onprem", new { kubernetesVersion = "1.33" }, null)).ExpectProblemAsync(HttpStatusCode.Conflict);
-        await (await team.Maintainer.Client.DeleteAsync($"{team.Url}/clusters/onprem", null)).ExpectProblemAsync(HttpStatusCode.Conflict);
+        await (await team.Maintainer.Client.PostJsonAsync($"{team.Url}/clusters/onprem:retry", new { })).ExpectProblemAsync(HttpStatusCode.Conflict);
         await (await team.Maintainer.Client.PostJsonAsync($"{team.Url}/clusters:attach", new { name = "again", environment = "dev", kubeconfig = Kubeconfig }))
             .ExpectProblemAsync(HttpStatusCode.Conflict, "environment");
         await (await team.Viewer.Client.PostJsonAsync($"{team.Url}/clusters:attach", new { name = "viewer", environment = "dev", kubeconfig = Kubeconfig }))
             .ExpectProblemAsync(HttpStatusCode.Forbidden);
+
+        // DELETE detaches: done at once, nothing to poll, and the environment is free again.
+        await (await team.Viewer.Client.DeleteAsync($"{team.Url}/clusters/onprem", null)).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        var detached = await team.Maintainer.Client.DeleteAsync($"{team.Url}/clusters/onprem", null);
+        Assert.Equal(HttpStatusCode.NoContent, detached.StatusCode);
+        await (await team.Owner.Client.GetAsync($"{team.Url}/clusters/onprem")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NoContent, (await team.Owner.Client.DeleteAsync($"{team.Url}/environments/dev", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task RetryCluster_Is409UnlessFailed_Then202WithTheErrorCleared()
+    {
+        var (team, _) = await TeamWithClusterAsync();
+        await (await team.Maintainer.Client.PostJsonAsync($"{team.Url}/clusters/main:retry", new { })).ExpectProblemAsync(HttpStatusCode.Conflict);
+        var id = await ClusterIdAsync(team);
+        await using (var db = api.Db())
+            await db.Clusters.Where(c => c.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Phase, Portal.Core.Clusters.ClusterPhase.Failed).SetProperty(c => c.LastError, "EKS refused CreateCluster."));
+        var jobs = api.Jobs.ReconcilesOf(id);
+
+        await (await team.Viewer.Client.PostJsonAsync($"{team.Url}/clusters/main:retry", new { })).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        var retried = await team.Maintainer.Client.PostJsonAsync($"{team.Url}/clusters/main:retry", new { });
+
+        var body = await retried.ExpectAsync(HttpStatusCode.Accepted);
+        Assert.Equal($"{team.Url}/clusters/main", retried.Headers.Location?.ToString());
+        Assert.Equal("provisioning", (string?)body["status"]!["phase"]);
+        Assert.Null((string?)body["status"]!["lastError"]);
+        Assert.Equal(jobs + 1, api.Jobs.ReconcilesOf(id));
+        await (await team.Maintainer.Client.PostJsonAsync($"{team.Url}/clusters/nope:retry", new { })).ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

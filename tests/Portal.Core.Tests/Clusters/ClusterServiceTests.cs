@@ -403,8 +403,137 @@ public abstract class ClusterServiceTests(PortalDatabaseFixture database) : Serv
 
         await Assert.ThrowsAsync<ConflictException>(() =>
             Clusters.UpdateClusterAsync(owner, team.Slug, "onprem", new ClusterChanges(KubernetesVersion: "1.32"), null, Ct));
-        await Assert.ThrowsAsync<ConflictException>(() => Clusters.DeleteClusterAsync(owner, team.Slug, "onprem", null, Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => Clusters.RetryClusterAsync(owner, team.Slug, "onprem", null, Ct));
         await Assert.ThrowsAsync<ConflictException>(() => Clusters.GetKubeconfigAsync(owner, team.Slug, "onprem", Ct));
+    }
+
+    [Fact]
+    public async Task DeleteAttachedCluster_DetachesIt_ForgettingTheKubeconfig_SoTheEnvironmentCanGo()
+    {
+        var (owner, team) = await TeamWithDevAsync();
+        var attached = await Clusters.AttachClusterAsync(owner, team.Slug, new AttachedCluster("onprem", EnvironmentName.Dev, Kubeconfig), Ct);
+        var lastAudit = await LastAuditIdAsync();
+
+        var detached = await Clusters.DeleteClusterAsync(owner, team.Slug, "onprem", null, Ct);
+
+        Assert.True(detached.Cluster.IsAttached);
+        await using (var db = Database.CreateContext())
+            Assert.False(await db.Clusters.AnyAsync(c => c.Id == attached.Cluster.Id, Ct));
+        var audit = Assert.Single(await AuditEntriesAfterAsync(lastAudit));
+        Assert.Equal(("cluster.detach", $"{team.Slug}/onprem"), (audit.Action, audit.TargetId));
+        Assert.DoesNotContain("s3cr3t", audit.BeforeJson);
+        Assert.Equal("detached", (await EventsOfAsync(attached.Cluster.Id)).Last().Step);
+        // No cloud work: nothing for a worker to do.
+        Assert.Empty(Jobs.ReconcilesOf(attached.Cluster.Id));
+        await Assert.ThrowsAsync<NotFoundException>(() => Clusters.GetAsync(owner, team.Slug, "onprem", Ct));
+        // Detaching is what lets a team clean up: the environment (then the team) can now be deleted.
+        await Environments.DeleteAsync(owner, team.Slug, EnvironmentName.Dev, null, Ct);
+    }
+
+    [Fact]
+    public async Task DeleteAttachedCluster_AsViewer_IsForbidden()
+    {
+        var (owner, team) = await TeamWithDevAsync();
+        await Clusters.AttachClusterAsync(owner, team.Slug, new AttachedCluster("onprem", EnvironmentName.Dev, Kubeconfig), Ct);
+        var (viewerUser, viewer) = await SignInAsync("viewer");
+        await Members.AddMemberAsync(owner, team.Slug, viewerUser.Email, TeamRole.Viewer, Ct);
+
+        await Assert.ThrowsAsync<ForbiddenException>(() => Clusters.DeleteClusterAsync(viewer, team.Slug, "onprem", null, Ct));
+        await using var db = Database.CreateContext();
+        Assert.True(await db.Clusters.AnyAsync(c => c.TeamId == team.Id && c.Name == "onprem", Ct));
+    }
+
+    /// <summary>What the reconciler writes when a step fails for good.</summary>
+    private async Task FailAsync(Guid clusterId, string error)
+    {
+        await using var db = Database.CreateContext();
+        await db.Clusters.Where(c => c.Id == clusterId).ExecuteUpdateAsync(u => u
+            .SetProperty(c => c.Phase, ClusterPhase.Failed).SetProperty(c => c.LastError, error)
+            .SetProperty(c => c.ObservedGeneration, c => c.Generation).SetProperty(c => c.Attempt, 3)
+            .SetProperty(c => c.Version, c => c.Version + 1), Ct);
+    }
+
+    [Fact]
+    public async Task DeleteAgain_AfterTheDeletionFailed_RestartsIt()
+    {
+        var (owner, team) = await TeamWithDevAsync();
+        var created = await Clusters.RequestClusterAsync(owner, team.Slug, Request(), Ct);
+        await Clusters.DeleteClusterAsync(owner, team.Slug, "main", null, Ct);
+        await FailAsync(created.Cluster.Id, "EKS refused DeleteNodegroup.");
+        // A deletion still running is not restarted by asking again (checked above); a failed one is.
+        var lastAudit = await LastAuditIdAsync();
+
+        var restarted = await Clusters.DeleteClusterAsync(owner, team.Slug, "main", null, Ct);
+
+        Assert.Equal((ClusterPhase.Deleting, null, 0), (restarted.Cluster.Phase, restarted.Cluster.LastError, restarted.Cluster.Attempt));
+        Assert.Equal(2L, restarted.Cluster.Generation);
+        Assert.Equal(3, Jobs.ReconcilesOf(created.Cluster.Id).Count);
+        Assert.Equal("cluster.delete", Assert.Single(await AuditEntriesAfterAsync(lastAudit)).Action);
+        Assert.Equal("deletion-restarted", (await EventsOfAsync(created.Cluster.Id)).Last().Step);
+        await using var db = Database.CreateContext();
+        var stored = await db.Clusters.SingleAsync(c => c.Id == created.Cluster.Id, Ct);
+        // Due now, and in a phase the resync watches even if the enqueued job is lost.
+        Assert.Equal((ClusterPhase.Deleting, Clock.GetUtcNow().ToUnixTimeMilliseconds()), (stored.Phase, stored.NextAttemptAtUnixMs));
+    }
+
+    [Fact]
+    public async Task RetryCluster_OnlyWhenFailed_ClearsTheErrorAndEnqueuesAReconcile()
+    {
+        var (owner, team) = await TeamWithDevAsync();
+        var created = await Clusters.RequestClusterAsync(owner, team.Slug, Request(), Ct);
+        await Assert.ThrowsAsync<ConflictException>(() => Clusters.RetryClusterAsync(owner, team.Slug, "main", null, Ct));
+        await FailAsync(created.Cluster.Id, "EKS refused CreateNodegroup (InvalidParameterException).");
+        var lastAudit = await LastAuditIdAsync();
+
+        var retried = await Clusters.RetryClusterAsync(owner, team.Slug, "main", null, Ct);
+
+        Assert.Equal((ClusterPhase.Provisioning, null), (retried.Cluster.Phase, retried.Cluster.LastError));
+        Assert.Equal(1L, retried.Cluster.Generation);
+        Assert.Equal(2, Jobs.ReconcilesOf(created.Cluster.Id).Count);
+        Assert.Equal("cluster.retry", Assert.Single(await AuditEntriesAfterAsync(lastAudit)).Action);
+        var evt = (await EventsOfAsync(created.Cluster.Id)).Last();
+        Assert.Equal("retry-requested", evt.Step);
+        Assert.Contains("EKS refused CreateNodegroup", evt.Message);
+        await Assert.ThrowsAsync<ConflictException>(() => Clusters.RetryClusterAsync(owner, team.Slug, "main", null, Ct));
+        await Assert.ThrowsAsync<PreconditionFailedException>(() => Clusters.RetryClusterAsync(owner, team.Slug, "main", created.Cluster.Version, Ct));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ConcurrentCreates_InOneEnvironment_ExactlyTheAllowedNumberSucceed_TheRestAre409(int allowed)
+    {
+        Get<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.MaxClustersPerEnvironment = allowed;
+        var (owner, team) = await TeamWithDevAsync();
+        const int attempts = 12;
+
+        // Each request runs on its own DbContext and connection, as concurrent API calls do.
+        using var start = new ManualResetEventSlim();
+        var requests = Enumerable.Range(0, attempts).Select(i => Task.Run(async () =>
+        {
+            start.Wait();
+            try
+            {
+                await Clusters.RequestClusterAsync(owner, team.Slug, Request($"c{i}"), Ct);
+                return (Exception?)null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        })).ToList();
+        start.Set();
+        var outcomes = await Task.WhenAll(requests);
+
+        Assert.Equal(allowed, outcomes.Count(e => e is null));
+        Assert.All(outcomes.Where(e => e is not null), e =>
+        {
+            var conflict = Assert.IsType<ConflictException>(e);
+            Assert.Contains("environment", conflict.Message);
+        });
+        await using var db = Database.CreateContext();
+        Assert.Equal(allowed, await db.Clusters.CountAsync(c => c.TeamId == team.Id, Ct));
+        Assert.Equal(allowed, await db.AuditEntries.CountAsync(a => a.TeamId == team.Id && a.Action == "cluster.create", Ct));
     }
 
     [Fact]

@@ -103,9 +103,60 @@ public sealed class ReconcilerPiecesTests
         Assert.DoesNotContain(BootstrapManifests.ComponentsFor(hasGpuPool: false), c => c.Name == "nvidia-device-plugin");
         Assert.Contains(BootstrapManifests.ComponentsFor(hasGpuPool: true), c => c.Name == "nvidia-device-plugin");
 
-        var autoscaler = BootstrapManifests.Application(BootstrapManifests.Components[0], "team-dev-main", "eu-west-1");
-        Assert.Equal("team-dev-main", autoscaler["spec"]!["source"]!["helm"]!["valuesObject"]!["autoDiscovery"]!["clusterName"]!.GetValue<string>());
+        var autoscaler = BootstrapManifests.Application(BootstrapManifests.Components[0], "team-dev-main", "eu-west-1", "1.33");
+        var values = autoscaler["spec"]!["source"]!["helm"]!["valuesObject"]!;
+        Assert.Equal("team-dev-main", values["autoDiscovery"]!["clusterName"]!.GetValue<string>());
+        // The autoscaler's minor follows the control plane's, whatever the chart's appVersion.
+        Assert.Equal("v1.33.0", values["image"]!["tag"]!.GetValue<string>());
         Assert.Equal(BootstrapManifests.Project, autoscaler["spec"]!["project"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ArgoCdInstall_RunsTheReleasedImageAndWiresItsComponentsTogether()
+    {
+        var objects = ArgoCdInstall.Objects().ToList();
+        string Key(JsonObject o) => $"{o["kind"]}/{o["metadata"]!["name"]}";
+        var keys = objects.Select(Key).ToList();
+
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        foreach (var (kind, name) in ArgoCdInstall.Workloads) Assert.Contains($"{kind}/{name}", keys);
+        Assert.Contains("ConfigMap/argocd-cm", keys);
+        Assert.Contains("ConfigMap/argocd-rbac-cm", keys);
+        Assert.Contains("ConfigMap/argocd-cmd-params-cm", keys);
+        // Every workload runs as its own service account, and every binding names a role and an account that exist.
+        foreach (var workload in objects.Where(o => o["kind"]!.GetValue<string>() is "Deployment" or "StatefulSet"))
+        {
+            var pod = workload["spec"]!["template"]!["spec"]!;
+            Assert.Contains($"ServiceAccount/{pod["serviceAccountName"]}", keys);
+            Assert.All(pod["containers"]!.AsArray(), c => Assert.StartsWith(
+                c!["name"]!.GetValue<string>() == "redis" ? "public.ecr.aws/docker/library/redis:" : ArgoCdInstall.Image, c["image"]!.GetValue<string>()));
+        }
+        foreach (var binding in objects.Where(o => o["kind"]!.GetValue<string>() is "RoleBinding" or "ClusterRoleBinding"))
+        {
+            Assert.Contains($"{binding["roleRef"]!["kind"]}/{binding["roleRef"]!["name"]}", keys);
+            Assert.Contains($"ServiceAccount/{binding["subjects"]![0]!["name"]}", keys);
+        }
+        // Services select pods that a workload's template labels.
+        var podNames = objects.Where(o => o["kind"]!.GetValue<string>() is "Deployment" or "StatefulSet")
+            .Select(o => o["spec"]!["template"]!["metadata"]!["labels"]!["app.kubernetes.io/name"]!.GetValue<string>()).ToHashSet();
+        Assert.All(objects.Where(o => o["kind"]!.GetValue<string>() == "Service"),
+            s => Assert.Contains(s["spec"]!["selector"]!["app.kubernetes.io/name"]!.GetValue<string>(), podNames));
+        Assert.Equal("quay.io/argoproj/argocd:v3.5.1", ArgoCdInstall.Image);
+    }
+
+    [Fact]
+    public void ArgoCdInstall_AWorkloadIsAvailableOnlyOnceItsGenerationIsObservedAndEveryReplicaIsUp()
+    {
+        JsonObject Workload(long generation, long observed, long available) => new()
+        {
+            ["metadata"] = new JsonObject { ["generation"] = generation },
+            ["spec"] = new JsonObject { ["replicas"] = 1 },
+            ["status"] = new JsonObject { ["observedGeneration"] = observed, ["availableReplicas"] = available },
+        };
+        Assert.Equal("not created", ArgoCdInstall.NotAvailable(null));
+        Assert.Equal("rolling out", ArgoCdInstall.NotAvailable(Workload(2, 1, 1)));
+        Assert.Equal("0/1 available", ArgoCdInstall.NotAvailable(Workload(1, 1, 0)));
+        Assert.Null(ArgoCdInstall.NotAvailable(Workload(1, 1, 1)));
     }
 
     private static System.Text.Json.JsonValueKind JsonValueKindOf(JsonNode? node) => node!.GetValueKind();

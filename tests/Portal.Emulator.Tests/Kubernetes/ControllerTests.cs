@@ -30,6 +30,45 @@ public sealed class ControllerTests
     }
 
     [Fact]
+    public async Task StatefulSet_BecomesReadyAfterTheDelay_AndFollowsAScaleUp()
+    {
+        await using var cluster = await KubeCluster.StartAsync(o => o.DeploymentReadyDelay = TimeSpan.FromSeconds(30));
+        var client = cluster.Client;
+        var template = KubernetesClientCrudTests.Deployment("db", replicas: 1).Spec.Template;
+        await client.AppsV1.CreateNamespacedStatefulSetAsync(new V1StatefulSet
+        {
+            Metadata = new V1ObjectMeta { Name = "db" },
+            Spec = new V1StatefulSetSpec
+            {
+                ServiceName = "db",
+                Replicas = 1,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "db" } },
+                Template = template,
+            },
+        }, "default");
+
+        var starting = await KubeCluster.PollAsync(() => client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default"),
+            s => s.Status?.ObservedGeneration == 1, "the generation to be observed");
+        Assert.Equal((1, 0), (starting.Status.Replicas, starting.Status.ReadyReplicas ?? 0));
+        Assert.False(string.IsNullOrEmpty(starting.Status.UpdateRevision));
+
+        cluster.Clock.Advance(TimeSpan.FromSeconds(30));
+        var ready = await KubeCluster.PollAsync(() => client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default"),
+            s => s.Status?.AvailableReplicas == 1, "the stateful set to be available");
+        Assert.Equal((1, 1, 1), (ready.Status.ReadyReplicas, ready.Status.CurrentReplicas, ready.Status.UpdatedReplicas));
+        Assert.Equal(ready.Status.UpdateRevision, ready.Status.CurrentRevision);
+
+        // A scale-up is a new generation: observed at once, the new replica ready only after the delay.
+        await client.AppsV1.PatchNamespacedStatefulSetAsync(new V1Patch("""{"spec":{"replicas":3}}""", V1Patch.PatchType.MergePatch), "db", "default");
+        var scaling = await KubeCluster.PollAsync(() => client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default"),
+            s => s.Status?.ObservedGeneration == 2, "the scale-up to be observed");
+        Assert.Equal((3, 1), (scaling.Status.Replicas, scaling.Status.AvailableReplicas));
+        cluster.Clock.Advance(TimeSpan.FromSeconds(30));
+        await KubeCluster.PollAsync(() => client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default"),
+            s => s.Status?.AvailableReplicas == 3, "every replica to be available");
+    }
+
+    [Fact]
     public async Task Job_Completes()
     {
         await using var cluster = await KubeCluster.StartAsync();

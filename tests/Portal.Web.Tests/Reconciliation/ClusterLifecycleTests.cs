@@ -9,6 +9,7 @@ using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Emulator;
+using Portal.Emulator.Kubernetes;
 using Portal.Emulator.Shared;
 
 namespace Portal.Web.Tests.Reconciliation;
@@ -74,12 +75,48 @@ public sealed class ClusterLifecycleTests
             Assert.NotNull(await client.GetAsync("v1", "Namespace", BootstrapManifests.ArgoNamespace));
             var project = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "AppProject", BootstrapManifests.Project, BootstrapManifests.ArgoNamespace);
             Assert.Equal(KubernetesObjects.FieldManager, project!["metadata"]!["managedFields"]![0]!["manager"]!.GetValue<string>());
+            // Argo CD itself runs in the cluster, every object of its install accepted by the API server's schemas.
+            foreach (var manifest in ArgoCdInstall.Objects())
+                Assert.NotNull(await client.GetAsync(manifest["apiVersion"]!.GetValue<string>(), manifest["kind"]!.GetValue<string>(),
+                    manifest["metadata"]!["name"]!.GetValue<string>(), manifest["metadata"]!["namespace"]?.GetValue<string>()));
+            foreach (var (kind, name) in ArgoCdInstall.Workloads)
+            {
+                var workload = await client.GetAsync("apps/v1", kind, name, BootstrapManifests.ArgoNamespace);
+                Assert.Null(ArgoCdInstall.NotAvailable(workload));
+                var pod = workload!["spec"]!["template"]!["spec"]!;
+                var images = (pod["containers"]!.AsArray()).Concat(pod["initContainers"]?.AsArray() ?? []).Select(c => c!["image"]!.GetValue<string>());
+                Assert.Contains(ArgoCdInstall.Image, images);
+            }
         }
+        Assert.Equal("True", ready.Conditions.Single(c => c.Type == ClusterReconciler.ArgoCdReady).Status);
         var steps = (await world.EventsAsync(ready.Id)).Select(e => e.Step).ToList();
         Assert.Equal("requested", steps[0]);
         Assert.Contains("control-plane", steps);
         Assert.Contains("nodegroup:gpu", steps);
+        // Argo CD is running before the first Application is applied.
+        Assert.True(steps.IndexOf("argocd") < steps.LastIndexOf("core"), string.Join(", ", steps));
         Assert.Equal("ready", steps[^1]);
+    }
+
+    [Fact]
+    public async Task Bootstrap_WaitsForArgoCdToBeAvailableBeforeApplyingTheCoreApplications()
+    {
+        await using var world = await ClusterWorld.CreateAsync();
+        // Argo CD's pods take their time: the reconciler must not apply Applications nobody would sync.
+        KubernetesApi.Options(world.Emulator.Services).DeploymentReadyDelay = TimeSpan.FromSeconds(3);
+        var view = await world.RequestAsync("patient");
+
+        var waiting = await world.WaitForAsync(view.Cluster.Id,
+            c => c?.Conditions.Any(x => x.Type == ClusterReconciler.ArgoCdReady && x.Status == "False") == true);
+        Assert.Contains("Waiting for Argo CD", waiting!.Conditions.Single(c => c.Type == ClusterReconciler.ArgoCdReady).Message);
+        Assert.Null(await ApplicationAsync(world, waiting, "keda"));
+        Assert.Equal(0, world.Emulator.Calls.Count("kubernetes", "patch applications"));
+
+        var ready = await world.WaitForReadyAsync(view.Cluster.Id);
+        Assert.NotNull(await ApplicationAsync(world, ready, "keda"));
+        var events = await world.EventsAsync(ready.Id);
+        var argo = events.Single(e => e.Step == "argocd" && e.Outcome == EventOutcome.Succeeded);
+        Assert.Contains(ArgoCdInstall.Version, argo.Message);
     }
 
     [Fact]
@@ -232,6 +269,42 @@ public sealed class ClusterLifecycleTests
         var steps = (await world.EventsAsync(view.Cluster.Id)).Select(e => e.Step).ToList();
         Assert.Contains("delete:core", steps);
         Assert.Equal("deleted", steps[^1]);
+    }
+
+    [Fact]
+    public async Task FailedDeletion_RestartsOnASecondDelete_AndStsSessionsNameWhoeverChangedTheClusterLast()
+    {
+        await using var world = await ClusterWorld.CreateAsync();
+        var view = await world.RequestAsync("twice");
+        await world.WaitForReadyAsync(view.Cluster.Id);
+        var (maintainer, email) = await world.MemberAsync(Portal.Core.Teams.TeamRole.Maintainer);
+        var externalId = await world.ExternalIdAsync();
+
+        // The account's owner breaks the trust: the deletion the maintainer asks for assumes the role anew, under the
+        // maintainer's name, and is refused.
+        world.Emulator.RegisterRole(ClusterWorld.Account, ClusterWorld.RoleName, "not-the-external-id", world.Emulator.PrimaryAccount.Id);
+        await world.RetryOnConflictAsync(() => world.Clusters.DeleteClusterAsync(maintainer, world.Team.Slug, "twice", null, default));
+        var failed = await world.WaitForAsync(view.Cluster.Id, c => c?.Phase == ClusterPhase.Failed);
+        Assert.NotNull(failed!.DeletionRequestedAt);
+        Assert.Contains("could not act in AWS account", failed.LastError);
+
+        // Trust restored; a second DELETE starts the deletion over and it runs to the end.
+        world.Emulator.RegisterRole(ClusterWorld.Account, ClusterWorld.RoleName, externalId, world.Emulator.PrimaryAccount.Id);
+        var restarted = await world.RetryOnConflictAsync(() => world.Clusters.DeleteClusterAsync(maintainer, world.Team.Slug, "twice", null, default));
+        Assert.Equal((ClusterPhase.Deleting, null), (restarted.Cluster.Phase, restarted.Cluster.LastError));
+        await world.WaitForAsync(view.Cluster.Id, c => c is null);
+        // What CloudTrail in the team's account would show: the creator's name while creating, the maintainer's once
+        // the maintainer asked for the deletion (as the emulator received AssumeRole's RoleSessionName).
+        var sessions = world.Emulator.Calls.All.Where(c => c is { Service: "sts", Operation: "AssumeRole" }).Select(c => c.Detail).ToList();
+        Assert.Empty(await world.Services.GetRequiredService<EksClient>().ListAllClustersAsync(await SessionAsync(world)));
+        var steps = (await world.EventsAsync(view.Cluster.Id)).Select(e => e.Step).ToList();
+        Assert.Contains("deletion-restarted", steps);
+        Assert.Equal("deleted", steps[^1]);
+
+        Assert.Equal(AwsSessions.SessionNameFor("unicron-portal", world.OwnerEmail), sessions[0]);
+        Assert.Equal(AwsSessions.SessionNameFor("unicron-portal", email), sessions[^1]);
+        Assert.StartsWith("unicron-portal@member-", sessions[^1]);
+        Assert.DoesNotContain(sessions.SkipWhile(s => s!.Contains("@owner-")), s => s!.Contains("@owner-"));
     }
 
     [Fact]

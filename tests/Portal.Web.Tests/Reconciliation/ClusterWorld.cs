@@ -58,6 +58,7 @@ public sealed class ClusterWorld : IAsyncDisposable
     public ConcurrentQueue<(DateTimeOffset At, string Host, EventId Event, string Message)> ReconcilerLog { get; } = new();
 
     public PortalActor Owner { get; private set; } = null!;
+    public string OwnerEmail { get; private set; } = null!;
     public Team Team { get; private set; } = null!;
 
     public ClusterService Clusters => Services.GetRequiredService<ClusterService>();
@@ -138,6 +139,7 @@ public sealed class ClusterWorld : IAsyncDisposable
         var email = $"owner-{Guid.NewGuid():N}"[..20] + "@example.com";
         var user = await Services.GetRequiredService<UserService>().SignInAsync(new SignInIdentity($"sub-{email}", email, "Owner", []), default);
         Owner = PortalActors.For(user);
+        OwnerEmail = email;
         var slug = $"t-{Guid.NewGuid():N}"[..10];
         Team = (await Services.GetRequiredService<TeamService>().CreateTeamAsync(Owner, new NewTeam(slug, $"Team {slug}", null, "CC-42"), default)).Team;
         var environment = await Services.GetRequiredService<EnvironmentService>().RegisterAsync(Owner, Team.Slug,
@@ -145,6 +147,19 @@ public sealed class ClusterWorld : IAsyncDisposable
         // What the account owner does with the external id the portal showed once: trust the platform account.
         Emulator.RegisterRole(Account, RoleName, environment.ExternalId, Emulator.PrimaryAccount.Id);
     }
+
+    /// <summary>Another person of the team, signed in once and added by the owner with <paramref name="role"/>.</summary>
+    public async Task<(PortalActor Actor, string Email)> MemberAsync(TeamRole role)
+    {
+        var email = $"member-{Guid.NewGuid():N}"[..20] + "@example.com";
+        var user = await Services.GetRequiredService<UserService>().SignInAsync(new SignInIdentity($"sub-{email}", email, "Member", []), default);
+        await Services.GetRequiredService<MemberService>().AddMemberAsync(Owner, Team.Slug, email, role, default);
+        return (PortalActors.For(user), email);
+    }
+
+    /// <summary>The environment's external id, as the account owner was shown it.</summary>
+    public async Task<string> ExternalIdAsync() =>
+        (await Services.GetRequiredService<EnvironmentService>().GetAsync(Owner, Team.Slug, EnvironmentName.Dev, default)).ExternalId;
 
     public static NodePoolSpec Pool(string name = "general", string type = "m5.large", int min = 1, int desired = 2, int max = 3,
         CapacityType capacity = CapacityType.OnDemand) => new(name, [type], capacity, min, desired, max);

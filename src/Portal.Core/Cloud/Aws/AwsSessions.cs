@@ -19,7 +19,8 @@ public sealed class AwsSessions(IOptions<CloudOptions> options, TimeProvider clo
     /// <summary>A cached session is replaced once it has less than this left, so no call starts with credentials about to lapse.</summary>
     public static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<(string RoleArn, string ExternalId, string Region), Entry> _cache = new();
+    // Keyed by session name too: CloudTrail must name the user who caused the calls, not whoever assumed the role first.
+    private readonly ConcurrentDictionary<(string RoleArn, string ExternalId, string Region, string SessionName), Entry> _cache = new();
     private readonly ConcurrentDictionary<string, AmazonSecurityTokenServiceClient> _clients = new();
 
     private CloudOptions Options => options.Value;
@@ -33,7 +34,7 @@ public sealed class AwsSessions(IOptions<CloudOptions> options, TimeProvider clo
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(roleArn);
         ArgumentException.ThrowIfNullOrWhiteSpace(region);
-        var entry = _cache.GetOrAdd((roleArn, externalId ?? "", region), _ => new Entry());
+        var entry = _cache.GetOrAdd((roleArn, externalId ?? "", region, SessionNameFor(Options.SessionName, actingUser)), _ => new Entry());
         if (entry.Session is { } cached && !cached.ExpiresWithin(RefreshMargin, clock.GetUtcNow())) return cached;
 
         await entry.Gate.WaitAsync(ct);

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Portal.Core.Common;
 
 namespace Portal.Core.Clusters.Bootstrap;
 
@@ -13,7 +11,8 @@ public sealed record CoreComponent(string Name, string RepoUrl, string Chart, st
 
 /// <summary>
 /// What a new cluster gets before teams use it (ARCHITECTURE.md, "Clusters"): the platform namespaces, Argo CD's
-/// CRDs and the <c>platform</c> project, then the core components as Argo CD Applications that Argo CD keeps synced.
+/// CRDs and the <c>platform</c> project, Argo CD itself (<see cref="ArgoCdInstall"/>), then the core components as Argo CD
+/// Applications that Argo CD keeps synced.
 /// Everything is built here, in code or from the CRDs shipped inside this assembly, so what the portal applies is
 /// what the repository holds.
 /// </summary>
@@ -27,16 +26,21 @@ public static class BootstrapManifests
     public const string ManagedBy = "unicron-portal";
 
     /// <summary>
-    /// The core components at the versions the platform tested. Chart repositories are the projects' own
-    /// (shared/specs/SOURCES.md lists KEDA's; the others are the charts' documented homes).
+    /// The core components. Each chart version was read from the chart's own upstream source (recorded in
+    /// docs/reconciliation.md, "Core component versions") and supports Kubernetes 1.32–1.34:
+    /// cluster-autoscaler 9.59.1 (kubernetes/autoscaler <c>cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml</c>,
+    /// appVersion 1.35.0; the image tag is pinned to the cluster's minor, see <see cref="Values"/>),
+    /// keda 2.20.2 (shared/specs/SOURCES.md), kube-prometheus-stack 81.4.5 (prometheus-community/helm-charts, kubeVersion
+    /// &gt;=1.25), fluent-bit 0.54.0 (fluent/helm-charts, Fluent Bit 4.0.7), nvidia-device-plugin 0.19.0 (NVIDIA's Helm
+    /// repository; 0.18.1 was never published there).
     /// </summary>
     public static IReadOnlyList<CoreComponent> Components { get; } =
     [
-        new("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.43.2", "kube-system"),
+        new("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.1", "kube-system"),
         new("keda", "https://kedacore.github.io/charts", "keda", "2.20.2", "keda"),
-        new("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "66.3.1", "monitoring"),
-        new("fluent-bit", "https://fluent.github.io/helm-charts", "fluent-bit", "0.48.3", "logging"),
-        new("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.17.0", "kube-system", GpuOnly: true),
+        new("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "81.4.5", "monitoring"),
+        new("fluent-bit", "https://fluent.github.io/helm-charts", "fluent-bit", "0.54.0", "logging"),
+        new("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.19.0", "kube-system", GpuOnly: true),
     ];
 
     public static IReadOnlyList<CoreComponent> ComponentsFor(bool hasGpuPool) => [.. Components.Where(c => hasGpuPool || !c.GpuOnly)];
@@ -64,7 +68,8 @@ public static class BootstrapManifests
     }
 
     /// <summary>The Argo CD Application of one component, with the values that tie it to this cluster.</summary>
-    public static JsonObject Application(CoreComponent component, string eksName, string region) => new()
+    /// <param name="kubernetesVersion">The control plane's "major.minor": the cluster autoscaler's image follows it.</param>
+    public static JsonObject Application(CoreComponent component, string eksName, string region, string? kubernetesVersion = null) => new()
     {
         ["apiVersion"] = ApplicationApiVersion,
         ["kind"] = "Application",
@@ -77,7 +82,7 @@ public static class BootstrapManifests
                 ["repoURL"] = component.RepoUrl,
                 ["chart"] = component.Chart,
                 ["targetRevision"] = component.Version,
-                ["helm"] = new JsonObject { ["releaseName"] = component.Name, ["valuesObject"] = Values(component, eksName, region) },
+                ["helm"] = new JsonObject { ["releaseName"] = component.Name, ["valuesObject"] = Values(component, eksName, region, kubernetesVersion) },
             },
             ["destination"] = new JsonObject { ["server"] = "https://kubernetes.default.svc", ["namespace"] = component.Namespace },
             ["syncPolicy"] = new JsonObject
@@ -88,14 +93,19 @@ public static class BootstrapManifests
         },
     };
 
-    private static JsonObject Values(CoreComponent component, string eksName, string region) => component.Name switch
+    private static JsonObject Values(CoreComponent component, string eksName, string region, string? kubernetesVersion) => component.Name switch
     {
-        // Auto-discovery finds the node groups by the tags EKS puts on their Auto Scaling groups.
-        "cluster-autoscaler" => new JsonObject
-        {
-            ["autoDiscovery"] = new JsonObject { ["clusterName"] = eksName },
-            ["awsRegion"] = region,
-        },
+        // Auto-discovery finds the node groups by the tags EKS puts on their Auto Scaling groups. The autoscaler's
+        // minor version must match the control plane's (its FAQ), while the chart ships the newest: pin the image,
+        // so an upgrade of the cluster re-applies the Application with the next autoscaler.
+        "cluster-autoscaler" => kubernetesVersion is null
+            ? new JsonObject { ["autoDiscovery"] = new JsonObject { ["clusterName"] = eksName }, ["awsRegion"] = region }
+            : new JsonObject
+            {
+                ["autoDiscovery"] = new JsonObject { ["clusterName"] = eksName },
+                ["awsRegion"] = region,
+                ["image"] = new JsonObject { ["tag"] = $"v{kubernetesVersion}.0" },
+            },
         // The device plugin must run on the tainted GPU nodes it serves.
         "nvidia-device-plugin" => new JsonObject
         {
@@ -125,45 +135,6 @@ public static class BootstrapManifests
         using var stream = typeof(BootstrapManifests).Assembly.GetManifestResourceStream(name)
                            ?? throw new InvalidOperationException($"The bootstrap manifest {name} is not embedded in Portal.Core.");
         using var reader = new StreamReader(stream);
-        return Yaml.ToJson(reader).AsObject();
-    }
-}
-
-/// <summary>
-/// YAML → JSON with YAML 1.2 core-schema typing: plain scalars become booleans, numbers and nulls, quoted ones stay
-/// strings. Deserialising to objects instead would turn every <c>type: boolean</c> default into the string "true",
-/// which the API server's schema validation rightly refuses.
-/// </summary>
-internal static class Yaml
-{
-    public static JsonNode ToJson(TextReader reader)
-    {
-        var stream = new YamlStream();
-        stream.Load(reader);
-        return Convert(stream.Documents[0].RootNode)!;
-    }
-
-    private static JsonNode? Convert(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(e => KeyValuePair.Create(((YamlScalarNode)e.Key).Value!, Convert(e.Value)))),
-        YamlSequenceNode list => new JsonArray(list.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => throw new InvalidOperationException($"Unsupported YAML node {node.NodeType}."),
-    };
-
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style != ScalarStyle.Plain) return JsonValue.Create(value);
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL": return null;
-            case "true" or "True" or "TRUE": return JsonValue.Create(true);
-            case "false" or "False" or "FALSE": return JsonValue.Create(false);
-        }
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return JsonValue.Create(integer);
-        if (value.Any(char.IsDigit) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && !double.IsInfinity(real))
-            return JsonValue.Create(real);
-        return JsonValue.Create(value);
+        return Yaml.ToJson(reader)!.AsObject();
     }
 }

@@ -24,8 +24,8 @@ namespace Portal.Core.Clusters.Reconciler;
 /// lease, read the real state first, take the next step only, write status, conditions and events in one transaction,
 /// release, reschedule. Never waits for AWS inside a run: an EKS operation in flight means "look again later".
 /// Steps, in order: control plane → upgrades (control plane one minor at a time, then node groups) → node groups
-/// (create missing, scale, relabel, delete removed) → bootstrap (namespaces, Argo CD CRDs and project, core
-/// components as Applications) → Ready once every Application is Synced and Healthy. Deletion runs the other way.
+/// (create missing, scale, relabel, delete removed) → bootstrap (namespaces, Argo CD CRDs and project, Argo CD installed
+/// and available, core components as Applications) → Ready once every Application is Synced and Healthy. Deletion runs the other way.
 /// </summary>
 public sealed class ClusterReconciler(
     IDbContextFactory<PortalDbContext> contexts,
@@ -42,6 +42,7 @@ public sealed class ClusterReconciler(
 {
     public const string ControlPlaneReady = "ControlPlaneReady";
     public const string NodePoolsReady = "NodePoolsReady";
+    public const string ArgoCdReady = "ArgoCdReady";
     public const string CoreInstalled = "CoreInstalled";
 
     /// <summary>AWS tag keys the portal puts on everything it creates; <see cref="ClusterIdTag"/> is how deletion verifies nothing is left.</summary>
@@ -118,9 +119,23 @@ public sealed class ClusterReconciler(
         if (cluster is null) return null;
         var environment = await db.Environments.AsNoTracking().FirstAsync(e => e.Id == cluster.EnvironmentId, ct);
         var team = await db.Teams.AsNoTracking().Where(t => t.Id == cluster.TeamId).Select(t => new { t.Slug, t.CostCentre }).FirstAsync(ct);
-        // CloudTrail in the team's account names who caused the calls; the creator until the spec records its last editor.
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == cluster.CreatedByUserId).Select(u => u.Email).FirstOrDefaultAsync(ct);
-        return new Target(cluster, environment, team.Slug, team.CostCentre, user ?? "portal");
+        return new Target(cluster, environment, team.Slug, team.CostCentre, await ActingUserAsync(db, cluster, team.Slug, ct));
+    }
+
+    /// <summary>
+    /// Who caused this run's cloud calls, for the STS session name CloudTrail records in the team's account: the author
+    /// of the cluster's latest audited change (create, spec change, deletion, retry), by e-mail when a user made it, else
+    /// as the audit log names the actor (a team token); the creator when the log has nothing (entries were pruned).
+    /// </summary>
+    internal static async Task<string> ActingUserAsync(PortalDbContext db, Cluster cluster, string teamSlug, CancellationToken ct)
+    {
+        var target = $"{teamSlug}/{cluster.Name}";
+        var latest = await db.AuditEntries.AsNoTracking()
+            .Where(a => a.TeamId == cluster.TeamId && a.TargetType == "cluster" && a.TargetId == target)
+            .OrderByDescending(a => a.Id).Select(a => new { a.ActorUserId, a.ActorName }).FirstOrDefaultAsync(ct);
+        var userId = latest is null ? cluster.CreatedByUserId : latest.ActorUserId;
+        var email = userId is { } id ? await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.Email).FirstOrDefaultAsync(ct) : null;
+        return email ?? latest?.ActorName ?? "portal";
     }
 
     private async Task CommitAsync(Target target, ResourceLease lease, StepResult result, CancellationToken ct)
@@ -419,7 +434,7 @@ public sealed class ClusterReconciler(
         }
     }
 
-    /// <summary>Namespaces, Argo CD's CRDs and project, then the core components as Applications; Ready when all are Synced and Healthy.</summary>
+    /// <summary>Namespaces, Argo CD's CRDs and project, Argo CD itself, then the core components as Applications; Ready when all are Synced and Healthy.</summary>
     private async Task<StepResult> BootstrapStepAsync(Target target, EksCluster described, StepResult result, CancellationToken ct)
     {
         var cluster = target.Cluster;
@@ -435,17 +450,25 @@ public sealed class ClusterReconciler(
             await client.ApplyAsync(manifest, ct);
             applied++;
         }
+        if (applied > 0)
+        {
+            result.Event("bootstrap", EventOutcome.Started, $"Applied {applied} foundation object(s) with server-side apply: the platform namespaces, Argo CD's CRDs and the {BootstrapManifests.Project} project.");
+            applied = 0;
+        }
+        if (await ArgoCdStepAsync(client, phase, result, ct) is { } installing) return installing;
         var hasGpu = cluster.NodePools.Any(p => p.IsGpu);
         var components = BootstrapManifests.ComponentsFor(hasGpu);
         var waiting = new List<string>();
+        var appliedNames = new List<string>();
         foreach (var component in components)
         {
-            var wanted = BootstrapManifests.Application(component, cluster.EksName, target.Environment.Region);
+            var wanted = BootstrapManifests.Application(component, cluster.EksName, target.Environment.Region, described.Version);
             var current = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "Application", component.Name, BootstrapManifests.ArgoNamespace, ct);
             if (current is null || !SameSource(current, wanted))
             {
                 await client.ApplyAsync(wanted, ct);
                 applied++;
+                appliedNames.Add(component.Name);
                 waiting.Add($"{component.Name} (installing)");
                 continue;
             }
@@ -461,7 +484,7 @@ public sealed class ClusterReconciler(
         }
         if (applied > 0)
         {
-            result.Event("core", EventOutcome.Started, $"Applied {applied} bootstrap object(s) with server-side apply: Argo CD and the core components {string.Join(", ", components.Select(c => c.Name))}.");
+            result.Event("core", EventOutcome.Started, $"Applied the Argo CD Application(s) of {string.Join(", ", appliedNames)}.");
         }
         if (waiting.Count > 0)
         {
@@ -610,6 +633,42 @@ public sealed class ClusterReconciler(
         }
         return result;
     }
+
+    /// <summary>
+    /// Argo CD itself, before any Application: apply what is missing (or a workload on another image, after a platform
+    /// upgrade of Argo CD), then wait until its Deployments and the controller's StatefulSet are available. An Application
+    /// applied earlier would sit unsynced with nobody to sync it.
+    /// </summary>
+    private async Task<StepResult?> ArgoCdStepAsync(IKubernetes client, ClusterPhase phase, StepResult result, CancellationToken ct)
+    {
+        var applied = 0;
+        var waiting = new List<string>();
+        foreach (var manifest in ArgoCdInstall.Objects())
+        {
+            var kind = manifest["kind"]!.GetValue<string>();
+            var name = manifest["metadata"]!["name"]!.GetValue<string>();
+            var current = await client.GetAsync(manifest["apiVersion"]!.GetValue<string>(), kind, name, manifest["metadata"]!["namespace"]?.GetValue<string>(), ct);
+            var isWorkload = kind is "Deployment" or "StatefulSet";
+            if (current is null || (isWorkload && Images(current) != Images(manifest)))
+            {
+                current = await client.ApplyAsync(manifest, ct);
+                applied++;
+            }
+            if (isWorkload && ArgoCdInstall.NotAvailable(current) is { } why) waiting.Add($"{name} ({why})");
+        }
+        if (applied > 0)
+            result.Event("argocd", EventOutcome.Started, $"Installing Argo CD {ArgoCdInstall.Version} into the {BootstrapManifests.ArgoNamespace} namespace ({applied} object(s) applied with server-side apply).");
+        if (waiting.Count == 0)
+        {
+            result.Condition(ArgoCdReady, ConditionStatus.True, "Available", $"Argo CD {ArgoCdInstall.Version} is running: {string.Join(", ", ArgoCdInstall.Workloads.Select(w => w.Name))}.", "argocd");
+            return null;
+        }
+        result.Condition(ArgoCdReady, ConditionStatus.False, "Starting", $"Waiting for Argo CD: {string.Join(", ", waiting)}.");
+        return result.Progress(phase, $"Installing Argo CD: waiting for {string.Join(", ", waiting)}.", Timing.PollInterval);
+    }
+
+    private static string Images(JsonObject workload) =>
+        string.Join(",", (workload["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["image"]?.GetValue<string>()));
 
     private static async Task<bool> ExistsAsync(IKubernetes client, JsonObject manifest, CancellationToken ct) =>
         await client.GetAsync(manifest["apiVersion"]!.GetValue<string>(), manifest["kind"]!.GetValue<string>(),

@@ -44,7 +44,8 @@ public sealed class StsEndpoints(AwsModels models, AccountStore accounts, SigV4V
             await WriteErrorAsync(context, 400, "InvalidAction", $"Could not find operation {action} for version {version ?? "NO_VERSION_SPECIFIED"}");
             return;
         }
-        calls.Record("sts", action, null, isWrite: false);
+        calls.Record("sts", action, null, isWrite: false,
+            detail: action == "AssumeRole" ? parameters.FirstOrDefault(p => p.Key == "RoleSessionName").Value : null);
 
         if (await AwsRequest.ApplyFaultAsync(faults, "sts", action, ct) is { } fault)
         {

@@ -12,7 +12,7 @@ namespace Portal.Emulator.Kubernetes.Controllers;
 
 /// <summary>
 /// Simulated controllers, driven by the store's change stream and the injected <see cref="TimeProvider"/>:
-/// Deployments become available, Jobs complete, Namespaces delete their contents, Argo CD Applications sync
+/// Deployments and StatefulSets become available, Jobs complete, Namespaces delete their contents, Argo CD Applications sync
 /// (or degrade on an unknown source), KEDA ScaledObjects become Ready and own their HPA, dependents are garbage
 /// collected, and a deleted CRD takes its custom resources along. Each step is level-triggered: it re-reads the
 /// object and writes only when something changes, so the controllers settle instead of looping.
@@ -25,6 +25,7 @@ public sealed class KubernetesControllers(
     ILogger<KubernetesControllers> logger) : BackgroundService
 {
     private const string Deployments = "apps/deployments";
+    private const string StatefulSets = "apps/statefulsets";
     private const string Jobs = "batch/jobs";
     private const string Namespaces = "/namespaces";
     private const string Applications = "argoproj.io/applications";
@@ -83,6 +84,9 @@ public sealed class KubernetesControllers(
                 ReconcileDeployment(cluster, ns, name);
                 foreach (var so in cluster.List(ScaledObjects, ns).Where(so => Json.Str(so, "spec", "scaleTargetRef", "name") == name))
                     Schedule(cluster, $"so/{ns}/{Json.Str(so, "metadata", "name")}", TimeSpan.Zero, () => ReconcileScaledObject(cluster, ns!, Json.Str(so, "metadata", "name")!));
+                break;
+            case StatefulSets when !deleting:
+                ReconcileStatefulSet(cluster, ns, name);
                 break;
             case Jobs when !deleting:
                 ReconcileJob(cluster, ns, name);
@@ -205,6 +209,49 @@ public sealed class KubernetesControllers(
         var template = deployment["spec"]?["template"]?.ToJsonString() ?? "";
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(template)))[..10].ToLowerInvariant();
         return $"{Json.Str(deployment, "metadata", "name")}-{hash}";
+    }
+
+    // ---- StatefulSets: as Deployments (same delay), with the status fields the StatefulSet controller writes.
+
+    private void ReconcileStatefulSet(ClusterStore cluster, string? ns, string name)
+    {
+        if (TypeOf(cluster, StatefulSets) is not { } type) return;
+        var current = cluster.Get(StatefulSets, ns, name);
+        if (current is null) return;
+        var generation = Json.Long(current, "metadata", "generation") ?? 1;
+        var replicas = Json.Long(current, "spec", "replicas") ?? 1;
+        if (Json.Long(current, "status", "observedGeneration") == generation && Json.Long(current, "status", "replicas") == replicas) return;
+        var revision = $"{name}-{ReplicaSetName(current)[(name.Length + 1)..]}";
+        api.Mutate(cluster, type, ns, name, s =>
+        {
+            var status = Json.Obj(s, "status");
+            status["observedGeneration"] = generation;
+            status["replicas"] = replicas;
+            // Pods of the old revision keep serving while the new ones start: ready counts stay until the delay is over.
+            status["readyReplicas"] = Math.Min(Json.Long(status, "readyReplicas") ?? 0, replicas);
+            status["availableReplicas"] = Math.Min(Json.Long(status, "availableReplicas") ?? 0, replicas);
+            status["currentReplicas"] = Math.Min(Json.Long(status, "currentReplicas") ?? 0, replicas);
+            status["updatedReplicas"] = 0;
+            status["updateRevision"] = revision;
+            status["currentRevision"] ??= revision;
+            status["collisionCount"] ??= 0;
+            return true;
+        });
+        Schedule(cluster, $"sts/{ns}/{name}", Options.DeploymentReadyDelay, () => api.Mutate(cluster, type, ns, name, s =>
+        {
+            if (Json.Long(s, "metadata", "generation") != generation) return false;
+            var count = Json.Long(s, "spec", "replicas") ?? 1;
+            var status = Json.Obj(s, "status");
+            status["observedGeneration"] = generation;
+            status["replicas"] = count;
+            status["readyReplicas"] = count;
+            status["availableReplicas"] = count;
+            status["currentReplicas"] = count;
+            status["updatedReplicas"] = count;
+            status["currentRevision"] = revision;
+            status["updateRevision"] = revision;
+            return true;
+        }));
     }
 
     // ---- Jobs: start at once, complete after the delay.

@@ -22,9 +22,11 @@ public sealed class NodePoolDraft
     /// </summary>
     public bool Existing { get; init; }
 
-    // Carried over unchanged from an existing pool so that rescaling it does not drop them (the UI does not edit them yet).
-    private IReadOnlyDictionary<string, string>? _labels;
-    private IReadOnlyList<NodeTaint>? _taints;
+    /// <summary>Kubernetes labels of the pool's nodes, as typed (a key may be typed twice; the editor flags it).</summary>
+    public List<KeyValueDraft> Labels { get; set; } = [];
+
+    /// <summary>Taints of the pool's nodes. A GPU pool's <c>nvidia.com/gpu</c> taint is added by the service if missing.</summary>
+    public List<TaintDraft> Taints { get; set; } = [];
 
     public static NodePoolDraft From(NodePool pool) => new()
     {
@@ -36,10 +38,43 @@ public sealed class NodePoolDraft
         MaxSize = pool.MaxSize,
         DiskSizeGiB = pool.DiskSizeGiB,
         Existing = true,
-        _labels = pool.Labels,
-        _taints = pool.Taints,
+        Labels = KeyValueDraft.From(pool.Labels),
+        Taints = [.. pool.Taints.Select(t => new TaintDraft { Key = t.Key, Value = t.Value ?? "", Effect = t.Effect })],
     };
 
+    /// <summary>
+    /// Rows go to the service as typed, blank ones included, so it names what is wrong with them (by key for labels,
+    /// by position for taints, the same positions the editor shows).
+    /// </summary>
     public NodePoolSpec ToSpec() =>
-        new(Name.Trim(), [.. InstanceTypes], CapacityType, MinSize, DesiredSize, MaxSize, DiskSizeGiB, _labels, _taints);
+        new(Name.Trim(), [.. InstanceTypes], CapacityType, MinSize, DesiredSize, MaxSize, DiskSizeGiB, KeyValueDraft.ToMap(Labels),
+            [.. Taints.Select(t => new NodeTaint(t.Key.Trim(), string.IsNullOrWhiteSpace(t.Value) ? null : t.Value.Trim(), t.Effect))]);
+}
+
+/// <summary>One key = value row of a labels or tags editor.</summary>
+public sealed class KeyValueDraft
+{
+    public string Key { get; set; } = "";
+    public string Value { get; set; } = "";
+
+    public static List<KeyValueDraft> From(IReadOnlyDictionary<string, string> map) =>
+        [.. map.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new KeyValueDraft { Key = e.Key, Value = e.Value })];
+
+    /// <summary>The map the service checks; a key typed twice keeps its last value (the editor has flagged it).</summary>
+    public static Dictionary<string, string> ToMap(IEnumerable<KeyValueDraft> rows)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var row in rows) map[row.Key.Trim()] = row.Value.Trim();
+        return map;
+    }
+
+    public static bool HasDuplicates(IEnumerable<KeyValueDraft> rows) =>
+        rows.GroupBy(r => r.Key.Trim(), StringComparer.Ordinal).Any(g => g.Count() > 1);
+}
+
+public sealed class TaintDraft
+{
+    public string Key { get; set; } = "";
+    public string Value { get; set; } = "";
+    public TaintEffect Effect { get; set; } = TaintEffect.NoSchedule;
 }
