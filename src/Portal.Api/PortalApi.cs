@@ -12,6 +12,7 @@ using Portal.Api.Costs;
 using Portal.Api.Environments;
 using Portal.Api.GroupMappings;
 using Portal.Api.Idempotency;
+using Portal.Api.InferenceEndpoints;
 using Portal.Api.Infrastructure;
 using Portal.Api.Me;
 using Portal.Api.Members;
@@ -72,6 +73,7 @@ public static class PortalApi
         v1.MapCostEndpoints();
         v1.MapCatalogEndpoints();
         v1.MapAddonEndpoints();
+        v1.MapInferenceEndpointEndpoints();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Costs;
+using Portal.Core.Endpoints;
 using Portal.Core.Environments;
 using Portal.Core.Persistence;
 using Portal.Core.Teams;
@@ -40,6 +41,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddPortalCosts();
         services.AddPortalAddonCatalog();
         services.AddPortalAddons();
+        services.AddPortalEndpoints();
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
 using Portal.Core.Costs.Storage;
+using Portal.Core.Endpoints.Resource;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Idempotency;
@@ -35,6 +36,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<MeteringWatermark> MeteringWatermarks => Set<MeteringWatermark>();
     public DbSet<AddonInstallation> AddonInstallations => Set<AddonInstallation>();
     public DbSet<MaturityOverride> MaturityOverrides => Set<MaturityOverride>();
+    public DbSet<InferenceEndpoint> InferenceEndpoints => Set<InferenceEndpoint>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);

@@ -13,6 +13,7 @@ using Portal.Core.Addons.Installations;
 using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Costs;
 using Portal.Core.Costs.Jobs;
+using Portal.Core.Endpoints.Resource;
 using Portal.Core.Persistence;
 using Portal.Core.Reconciliation;
 
@@ -41,6 +42,7 @@ public static class Jobs
         // Every reconciler and its resync target; later resources add theirs here.
         builder.Services.AddClusterReconciler();
         builder.Services.AddAddonReconciler();
+        builder.Services.AddEndpointReconciler();
 
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var production = builder.Environment.IsProduction();

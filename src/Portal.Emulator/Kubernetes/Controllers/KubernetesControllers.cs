@@ -20,6 +20,7 @@ namespace Portal.Emulator.Kubernetes.Controllers;
 public sealed class KubernetesControllers(
     KubernetesStore store,
     KubernetesApiServer api,
+    KubernetesSpecs specs,
     IOptions<KubernetesEmulatorOptions> options,
     TimeProvider clock,
     ILogger<KubernetesControllers> logger) : BackgroundService
@@ -136,14 +137,18 @@ public sealed class KubernetesControllers(
     private string Now() => KubernetesStore.Timestamp(clock.GetUtcNow());
 
     /// <summary>Sets a condition, keeping its lastTransitionTime when its status did not change. Returns the status object.</summary>
-    private void SetCondition(JsonObject status, string type, string value, string reason, string message, bool withUpdateTime = false)
+    /// <param name="withTransitionTime">
+    /// False for KEDA's resources: their Condition type has no lastTransitionTime, and a field the CRD's schema does
+    /// not declare would be pruned by a real API server (and fail the next strict apply of the object here).
+    /// </param>
+    private void SetCondition(JsonObject status, string type, string value, string reason, string message, bool withUpdateTime = false, bool withTransitionTime = true)
     {
         if (status["conditions"] is not JsonArray conditions) status["conditions"] = conditions = [];
         var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => Json.Str(c, "type") == type);
         var transition = existing is not null && Json.Str(existing, "status") == value ? Json.Str(existing, "lastTransitionTime") ?? Now() : Now();
         var condition = new JsonObject { ["type"] = type, ["status"] = value };
         if (withUpdateTime) condition["lastUpdateTime"] = existing is not null && Json.Str(existing, "status") == value && Json.Str(existing, "reason") == reason ? Json.Str(existing, "lastUpdateTime") : Now();
-        condition["lastTransitionTime"] = transition;
+        if (withTransitionTime) condition["lastTransitionTime"] = transition;
         condition["reason"] = reason;
         condition["message"] = message;
         if (existing is null) conditions.Add(condition);
@@ -378,6 +383,10 @@ public sealed class KubernetesControllers(
                     ["syncResult"] = new JsonObject { ["revision"] = revision, ["source"] = source?.DeepClone() },
                 };
                 status.Remove("conditions");
+                // Helm installs the chart's CRDs first: the resources the platform then creates (ScaledObjects,
+                // ServiceMonitors, NodePools) need them, so the simulation installs the upstream ones it has.
+                var crds = ChartCrds(Json.Str(source, "chart"));
+                if (crds.Count > 0) Schedule(cluster, $"crds/{ns}/{name}", TimeSpan.Zero, () => InstallCrds(cluster, crds));
             }
             else
             {
@@ -387,6 +396,38 @@ public sealed class KubernetesControllers(
             }
             return true;
         }));
+    }
+
+    /// <summary>The upstream CRD files (specs/crds) a known chart installs, by the file names' group prefix.</summary>
+    private IReadOnlyList<string> ChartCrds(string? chart)
+    {
+        string[] prefixes = chart switch
+        {
+            "keda" => ["keda.sh_"],
+            "kube-prometheus-stack" => ["monitoring.coreos.com_"],
+            "karpenter" => ["karpenter.sh_", "karpenter.k8s.aws_"],
+            _ => [],
+        };
+        return prefixes.Length == 0 ? [] : specs.UpstreamCrdFiles.Where(f => prefixes.Any(p => Path.GetFileName(f).StartsWith(p, StringComparison.Ordinal))).ToList();
+    }
+
+    private void InstallCrds(ClusterStore cluster, IReadOnlyList<string> files)
+    {
+        if (TypeOf(cluster, ResourceCatalog.CrdStorageKey) is not { } crdType) return;
+        foreach (var file in files)
+        foreach (var crd in Json.YamlDocuments(File.ReadAllText(file)))
+        {
+            var crdName = Json.Str(crd, "metadata", "name");
+            if (crdName is null || cluster.Get(crdType.StorageKey, null, crdName) is not null) continue;
+            try
+            {
+                api.Create(cluster, crdType, null, crd, WriteOptions.System("helm"), []);
+            }
+            catch (KubeStatusException e)
+            {
+                logger.LogWarning("Could not install CRD {Crd} for a synced chart: {Error}", crdName, e.Message);
+            }
+        }
     }
 
     private static JsonObject? SourceOf(JsonObject app) =>
@@ -464,16 +505,16 @@ public sealed class KubernetesControllers(
                 };
                 status["originalReplicaCount"] ??= Json.Long(target, "spec", "replicas") ?? 1;
                 status["triggersTypes"] = string.Join(",", triggers.Select(t => Json.Str(t, "type")));
-                SetCondition(status, "Ready", "True", "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling");
-                SetCondition(status, "Active", "False", "ScalerNotActive", "Scaling is not performed because triggers are not active");
+                SetCondition(status, "Ready", "True", "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling", withTransitionTime: false);
+                SetCondition(status, "Active", "False", "ScalerNotActive", "Scaling is not performed because triggers are not active", withTransitionTime: false);
             }
             else
             {
-                SetCondition(status, "Ready", "False", "ScaledObjectCheckFailed", problem);
-                SetCondition(status, "Active", "False", "ScaledObjectCheckFailed", problem);
+                SetCondition(status, "Ready", "False", "ScaledObjectCheckFailed", problem, withTransitionTime: false);
+                SetCondition(status, "Active", "False", "ScaledObjectCheckFailed", problem, withTransitionTime: false);
             }
-            SetCondition(status, "Fallback", "False", "NoFallbackFound", "No fallbacks are active on this scaled object");
-            SetCondition(status, "Paused", "False", "ScaledObjectUnpaused", "ScaledObject is not paused");
+            SetCondition(status, "Fallback", "False", "NoFallbackFound", "No fallbacks are active on this scaled object", withTransitionTime: false);
+            SetCondition(status, "Paused", "False", "ScaledObjectUnpaused", "ScaledObject is not paused", withTransitionTime: false);
             return true;
         });
     }
