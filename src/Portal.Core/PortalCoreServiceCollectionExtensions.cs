@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
+using Portal.Core.Endpoints;
 using Portal.Core.Environments;
 using Portal.Core.Persistence;
 using Portal.Core.Teams;
@@ -34,6 +35,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<AuditService>();
         services.AddPortalClusters();
+        services.AddPortalEndpoints();
         return services;
     }
 }

@@ -407,6 +407,71 @@ public sealed class ClusterService(
         return Kubeconfigs.ForEks(cluster, environment.Region, environment.ProvisionerRoleArn);
     }
 
+    /// <summary>The node label that marks a pool the portal added for inference endpoints (not one a person asked for).</summary>
+    public const string EndpointCapacityLabel = "unicron.io/capacity-for";
+    public const string EndpointCapacityValue = "endpoints";
+
+    /// <summary>
+    /// For the endpoint reconciler: makes the managed cluster's endpoint-created GPU pools exactly <paramref name="wanted"/>
+    /// (pools marked with <see cref="EndpointCapacityLabel"/>; people's own pools are never touched), through the cluster
+    /// resource like any spec change: new generation, audit entry as <paramref name="actor"/>, event, reconcile.
+    /// Returns false when nothing had to change. Throws <see cref="DomainValidationException"/> when the cluster's rules
+    /// refuse the pools (e.g. a person's pool already has the name).
+    /// </summary>
+    internal async Task<bool> SetEndpointNodePoolsAsync(PortalActor actor, Guid clusterId, IReadOnlyList<NodePoolSpec> wanted, string reason, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SetEndpointNodePoolsOnceAsync(actor, clusterId, wanted, reason, ct);
+            }
+            catch (PreconditionFailedException) when (attempt < 5)
+            {
+                // The cluster's reconciler wrote its status in between: read again.
+            }
+        }
+    }
+
+    private async Task<bool> SetEndpointNodePoolsOnceAsync(PortalActor actor, Guid clusterId, IReadOnlyList<NodePoolSpec> wanted, string reason, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var cluster = await db.Clusters.Include(c => c.NodePools).FirstAsync(c => c.Id == clusterId, ct);
+        if (cluster.IsAttached || cluster.DeletionRequestedAt is not null) return false;
+        static bool Ours(NodePool p) => p.Labels.GetValueOrDefault(EndpointCapacityLabel) == EndpointCapacityValue;
+        var pools = cluster.NodePools.Where(p => !Ours(p)).Select(ToSpec)
+            .Concat(wanted.Select(w => w with
+            {
+                Labels = new Dictionary<string, string>(w.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [EndpointCapacityLabel] = EndpointCapacityValue },
+            }))
+            .ToList();
+        var rules = Rules;
+        var errors = new ValidationErrors();
+        rules.CheckNodePools(errors, pools, cluster.NodePools.ToDictionary(p => p.Name, StringComparer.Ordinal));
+        errors.ThrowIfAny();
+
+        var before = Snapshot(cluster);
+        ApplyNodePools(db, rules, cluster, pools!);
+        var after = Snapshot(cluster);
+        if (AuditLog.Serialize(before) == AuditLog.Serialize(after)) return false;
+        var now = clock.GetUtcNow();
+        cluster.Generation++;
+        cluster.UpdatedAt = now;
+        cluster.NextAttemptAtUnixMs = now.ToUnixTimeMilliseconds();
+        cluster.Attempt = 0;
+        var team = await db.Teams.AsNoTracking().Where(t => t.Id == cluster.TeamId).Select(t => t.Slug).FirstAsync(ct);
+        AuditLog.Record(db, actor, now, "cluster.update", "cluster", Target(team, cluster.Name), cluster.TeamId, before, after);
+        EventLog.RecordCluster(db, now, cluster, "spec-changed", EventOutcome.Info,
+            $"GPU capacity for inference endpoints (generation {cluster.Generation}): {reason}.");
+        await db.SaveOrConflictAsync($"Cluster '{cluster.Name}'", ct);
+        EnqueueReconcile(cluster.Id);
+        return true;
+    }
+
+    private static NodePoolSpec ToSpec(NodePool p) =>
+        new(p.Name, p.InstanceTypes, p.CapacityType, p.MinSize, p.DesiredSize, p.MaxSize, p.DiskSizeGiB,
+            p.Labels, p.Taints);
+
     /// <summary>For the team and environment services: whether deleting them must wait for clusters to go first.</summary>
     internal static Task<bool> TeamHasClustersAsync(PortalDbContext db, Guid teamId, CancellationToken ct) =>
         db.Clusters.AnyAsync(c => c.TeamId == teamId, ct);

@@ -30,6 +30,22 @@ internal static class JsonColumns
         return property;
     }
 
+    /// <summary>
+    /// For an immutable record (an endpoint's spec): no parameterless constructor, so a missing value is an error
+    /// rather than an empty default. Records compare by value, which is what change tracking needs.
+    /// </summary>
+    public static PropertyBuilder<T> HasJsonRecordConversion<T>(this PropertyBuilder<T> property) where T : class
+    {
+        property.HasConversion(
+            v => Serialize(v),
+            s => JsonSerializer.Deserialize<T>(s, Json)!,
+            new ValueComparer<T>(
+                (a, b) => Serialize(a) == Serialize(b),
+                v => Serialize(v).GetHashCode(StringComparison.Ordinal),
+                v => JsonSerializer.Deserialize<T>(Serialize(v), Json)!));
+        return property;
+    }
+
     private static string Serialize<T>(T? value) => JsonSerializer.Serialize(value, Json);
 
     private static T Deserialize<T>(string? text) where T : class, new() =>

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
+using Portal.Core.Endpoints.Resource;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Idempotency;
@@ -25,6 +26,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<NodePool> NodePools => Set<NodePool>();
     public DbSet<ResourceEvent> ResourceEvents => Set<ResourceEvent>();
+    public DbSet<InferenceEndpoint> InferenceEndpoints => Set<InferenceEndpoint>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);

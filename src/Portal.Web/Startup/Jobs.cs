@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
 using Portal.Core.Clusters.Reconciler;
+using Portal.Core.Endpoints.Resource;
 using Portal.Core.Persistence;
 using Portal.Core.Reconciliation;
 
@@ -37,6 +38,7 @@ public static class Jobs
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Every reconciler and its resync target; later resources add theirs here.
         builder.Services.AddClusterReconciler();
+        builder.Services.AddEndpointReconciler();
 
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var production = builder.Environment.IsProduction();
