@@ -9,6 +9,7 @@ using Portal.Api.Clusters;
 using Portal.Api.Environments;
 using Portal.Api.GroupMappings;
 using Portal.Api.Idempotency;
+using Portal.Api.InferenceEndpoints;
 using Portal.Api.Infrastructure;
 using Portal.Api.Me;
 using Portal.Api.Members;
@@ -66,6 +67,7 @@ public static class PortalApi
         v1.MapTokenEndpoints();
         v1.MapAuditEndpoints();
         v1.MapClusterEndpoints();
+        v1.MapInferenceEndpointEndpoints();
         return app;
     }
 }

@@ -42,6 +42,9 @@ public sealed class RecordingJobClient : IBackgroundJobClient
 
     public bool ChangeState(string jobId, IState state, string expectedState) => true;
 
+    /// <summary>How many jobs of the type (full name) were enqueued.</summary>
+    public int Count(string jobType) => _jobs.Count(j => j.Type.FullName == jobType);
+
     public int ReconcilesOf(Guid clusterId) =>
         _jobs.Count(j => j.Type.FullName == "Portal.Core.Clusters.Jobs.ReconcileClusterJob" && j.Method.Name == "RunAsync" && (Guid)j.Args[0] == clusterId);
 }
