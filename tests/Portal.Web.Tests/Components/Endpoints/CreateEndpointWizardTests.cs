@@ -2,6 +2,7 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Portal.Core.Endpoints.Promql;
 using Portal.Core.Endpoints.Resource;
+using Portal.Core.Endpoints.Resource.Jobs;
 using Portal.Core.Endpoints.Spec;
 using Portal.Web.Components.Pages.Endpoints;
 
@@ -26,7 +27,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Step(page, GpuStep);
         Assert.Contains("GPU type '' is not a GPU type the platform offers", page.Find("[data-testid=gpu-type-error]").TextContent);
         Assert.Empty((await Endpoints.ListAsync(Owner, TeamSlug, ClusterName, new EndpointQuery(), CancellationToken.None)).Items);
-        Assert.Empty(Jobs.Jobs);
+        Assert.DoesNotContain(Jobs.Jobs, j => j.Type == typeof(ReconcileEndpointJob));
     }
 
     [Fact]
@@ -187,7 +188,8 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.Contains("kind: Deployment", yaml);
         Assert.Contains("kind: ScaledObject", yaml);
         Assert.Contains("kind: Ingress", yaml);
-        Assert.Contains("nvidia.com/gpu: 1", yaml);
+        // Quantities are strings in the objects and stay strings in the YAML.
+        Assert.Contains("nvidia.com/gpu: \"1\"", yaml);
         Assert.Contains("namespace: team-data-science", yaml);
         Assert.Contains("minReplicaCount: 0", yaml);
         Assert.Contains("maxReplicaCount: 8", yaml);
@@ -204,7 +206,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.Equal("L4", stored.Spec.Gpu.Type);
         Assert.Equal((0, 8), (stored.Spec.Autoscaling.MinReplicas, stored.Spec.Autoscaling.MaxReplicas));
         Assert.Equal(QueueQuery, Assert.Single(stored.Spec.Autoscaling.Triggers).Query);
-        Assert.Single(Jobs.Jobs);
+        Assert.Single(Jobs.Jobs, j => j.Type == typeof(ReconcileEndpointJob));
     }
 
     [Fact]
@@ -234,12 +236,9 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
 
     private IRenderedComponent<CreateEndpointPage> RenderWizard(string? gpu = null)
     {
-        var page = RenderPage<CreateEndpointPage>(p =>
-        {
-            p.Add(x => x.Team, TeamSlug);
-            p.Add(x => x.Cluster, ClusterName);
-            if (gpu is not null) p.Add(x => x.Gpu, gpu);
-        });
+        // A query parameter comes from the address, as in the browser.
+        if (gpu is not null) Service<NavigationManager>().NavigateTo($"/teams/{TeamSlug}/clusters/{ClusterName}/endpoints/new?gpu={Uri.EscapeDataString(gpu)}");
+        var page = RenderPage<CreateEndpointPage>(p => p.Add(x => x.Team, TeamSlug).Add(x => x.Cluster, ClusterName));
         page.WaitForElement("[data-testid=endpoint-wizard-next]");
         return page;
     }
