@@ -164,7 +164,7 @@ public sealed class EndpointApiTests(ClusterApiFactory api) : IClassFixture<Clus
         Assert.NotNull(deleted["deletionRequestedAt"]);
         await (await team.Maintainer.Client.PatchJsonAsync($"{Endpoints(team)}/resnet", new { protocol = "http" })).ExpectProblemAsync(HttpStatusCode.Conflict);
         var events = await (await team.Viewer.Client.GetAsync($"{Endpoints(team)}/resnet/events")).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(["deletion-requested", "requested"], events["items"]!.AsArray().Select(e => (string?)e!["step"]).ToArray());
+        Assert.Equal(["deletion-requested", "requested"], events["items"]!.AsArray().Select(e => (string)e!["step"]!).ToList());
     }
 
     [Fact]

@@ -232,6 +232,16 @@ public sealed class ClusterWorld : IAsyncDisposable
 
     public IBackgroundJobClient Jobs => Services.GetRequiredService<IBackgroundJobClient>();
 
+    /// <summary>A Kubernetes client for a ready cluster, built the way the portal builds it (assumed role, EKS token, cluster CA).</summary>
+    public async Task<k8s.IKubernetes> KubernetesAsync(Cluster cluster)
+    {
+        var environment = await Services.GetRequiredService<EnvironmentService>().GetAsync(Owner, Team.Slug, EnvironmentName.Dev, default);
+        var session = await Services.GetRequiredService<Portal.Core.Cloud.Aws.AwsSessions>()
+            .AssumeAsync(environment.ProvisionerRoleArn, environment.ExternalId, "us-east-1", "test", default);
+        return Services.GetRequiredService<Portal.Core.Cloud.Kubernetes.KubernetesClientFactory>()
+            .Create(session, cluster.EksName, cluster.KubernetesEndpoint!, cluster.CertificateAuthority!);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _hosts.ToList()) await host.DisposeAsync();
