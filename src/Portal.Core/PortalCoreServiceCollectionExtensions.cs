@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Core.Addons.Catalog;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Endpoints;
@@ -35,6 +36,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<AuditService>();
         services.AddPortalClusters();
+        services.AddPortalAddonCatalog();
         services.AddPortalEndpoints();
         return services;
     }

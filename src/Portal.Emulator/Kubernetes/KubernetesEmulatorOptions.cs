@@ -62,6 +62,7 @@ public sealed class KubernetesEmulatorOptions
         "https://helm.dask.org/|dask",
         "https://helm.dask.org/|daskhub",
         "https://hub.jupyter.org/helm-chart/|jupyterhub",
+        "https://charts.jetstack.io|cert-manager",
     ];
 
     /// <summary>Git repositories Argo CD can resolve; empty means every Git source resolves.</summary>

@@ -100,6 +100,25 @@ public sealed class KubernetesClientFactoryTests(CloudEmulator cloud) : IClassFi
     }
 
     [Fact]
+    public async Task Apply_WithAMisspeltField_IsRefusedNotSilentlyDropped()
+    {
+        using var client = Connect();
+        var typo = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject { ["name"] = "typo", ["namespace"] = "default" },
+            ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["appProtcol"] = "kubernetes.io/h2c" }) },
+        };
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => client.ApplyAsync(typo));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+        Assert.Contains("appProtcol", refused.Response.Content);
+        Assert.Null(await client.GetAsync("v1", "Service", "typo", "default"));
+    }
+
+    [Fact]
     public async Task Apply_ForcesFieldsBackFromAnotherManager()
     {
         using var client = Connect();

@@ -183,4 +183,22 @@ public sealed class ControllerTests
         await KubeCluster.PollAsync(async () => Crds.ToJson(await client.CustomObjects.ListNamespacedCustomObjectAsync("keda.sh", "v1alpha1", "default", "scaledobjects"))["items"]!.AsArray().Count,
             count => count == 0, "the scaled object to go");
     }
+
+    [Fact]
+    public async Task ScaledObjectStatus_FitsKedasSchema_SoAStrictReapplyIsAccepted()
+    {
+        await using var cluster = await KubeCluster.StartAsync();
+        var client = cluster.Client;
+        await Crds.InstallAllAsync(client);
+        await client.AppsV1.CreateNamespacedDeploymentAsync(KubernetesClientCrudTests.Deployment("api"), "default");
+        var body = Crds.ScaledObject("api", "api");
+        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.ApplyPatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, "keda.sh", "v1alpha1", "default", "scaledobjects", "api", fieldManager: "portal", fieldValidation: "Strict", force: true);
+        var ready = await KubeCluster.PollAsync(async () => Crds.ToJson(await client.CustomObjects.GetNamespacedCustomObjectAsync("keda.sh", "v1alpha1", "default", "scaledobjects", "api")),
+            s => s["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True") == true, "the scaled object to be ready");
+
+        // KEDA's Condition has type, status, reason and message only: nothing the CRD does not declare.
+        Assert.All(ready["status"]!["conditions"]!.AsArray(), c => Assert.Null(c!["lastTransitionTime"]));
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, "keda.sh", "v1alpha1", "default", "scaledobjects", "api", fieldManager: "portal", fieldValidation: "Strict", force: true);
+    }
 }

@@ -20,6 +20,12 @@ public static class KubernetesObjects
 {
     public const string FieldManager = "unicron-portal";
 
+    /// <summary>
+    /// Applies ask for strict field validation, as kubectl does: by default kube-apiserver drops a field it does not
+    /// know with only a warning, so a misspelt field in a rendered object would silently do nothing. Strict makes it a 400.
+    /// </summary>
+    public const string FieldValidation = "Strict";
+
     // Discovery answers per client and group/version: the set of resources of a live cluster rarely changes, and
     // a missing kind (a CRD installed later) triggers one fresh lookup.
     private static readonly ConditionalWeakTable<IKubernetes, ConcurrentDictionary<string, V1APIResourceList>> Discovery = new();
@@ -48,9 +54,9 @@ public static class KubernetesObjects
         {
             { Group: "" } => await Core(target.Kind).ApplyAsync(client, patch, target.Name, target.Namespace, ct),
             { Namespace: { } ns } => await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, target.Group, target.Version, ns, target.Plural, target.Name,
-                fieldManager: FieldManager, force: true, cancellationToken: ct),
+                fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             _ => await client.CustomObjects.PatchClusterCustomObjectAsync(patch, target.Group, target.Version, target.Plural, target.Name,
-                fieldManager: FieldManager, force: true, cancellationToken: ct),
+                fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
         };
         return ToJson(result);
     }
@@ -156,35 +162,35 @@ public static class KubernetesObjects
     private static readonly Dictionary<string, CoreKind> CoreKinds = new()
     {
         ["Namespace"] = new("namespaces", false,
-            async (k, p, n, _, ct) => await k.CoreV1.PatchNamespaceAsync(p, n, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, _, ct) => await k.CoreV1.PatchNamespaceAsync(p, n, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, _, ct) => await k.CoreV1.ReadNamespaceAsync(n, cancellationToken: ct),
             async (k, n, _, ct) => await k.CoreV1.DeleteNamespaceAsync(n, propagationPolicy: "Background", cancellationToken: ct)),
         ["ConfigMap"] = new("configmaps", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedConfigMapAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedConfigMapAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedConfigMapAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedConfigMapAsync(n, ns, cancellationToken: ct)),
         ["Secret"] = new("secrets", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedSecretAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedSecretAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedSecretAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedSecretAsync(n, ns, cancellationToken: ct)),
         ["Service"] = new("services", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedServiceAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedServiceAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedServiceAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedServiceAsync(n, ns, cancellationToken: ct)),
         ["ServiceAccount"] = new("serviceaccounts", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedServiceAccountAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedServiceAccountAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedServiceAccountAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedServiceAccountAsync(n, ns, cancellationToken: ct)),
         ["ResourceQuota"] = new("resourcequotas", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedResourceQuotaAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedResourceQuotaAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedResourceQuotaAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedResourceQuotaAsync(n, ns, cancellationToken: ct)),
         ["LimitRange"] = new("limitranges", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedLimitRangeAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedLimitRangeAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedLimitRangeAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedLimitRangeAsync(n, ns, cancellationToken: ct)),
         ["PersistentVolumeClaim"] = new("persistentvolumeclaims", true,
-            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(p, n, ns, fieldManager: FieldManager, force: true, cancellationToken: ct),
+            async (k, p, n, ns, ct) => await k.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(p, n, ns, fieldManager: FieldManager, fieldValidation: FieldValidation, force: true, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(n, ns, cancellationToken: ct),
             async (k, n, ns, ct) => await k.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(n, ns, cancellationToken: ct)),
     };

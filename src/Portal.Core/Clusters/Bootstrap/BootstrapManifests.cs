@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Portal.Core.Common;
 
 namespace Portal.Core.Clusters.Bootstrap;
 
@@ -137,45 +135,6 @@ public static class BootstrapManifests
         using var stream = typeof(BootstrapManifests).Assembly.GetManifestResourceStream(name)
                            ?? throw new InvalidOperationException($"The bootstrap manifest {name} is not embedded in Portal.Core.");
         using var reader = new StreamReader(stream);
-        return Yaml.ToJson(reader).AsObject();
-    }
-}
-
-/// <summary>
-/// YAML → JSON with YAML 1.2 core-schema typing: plain scalars become booleans, numbers and nulls, quoted ones stay
-/// strings. Deserialising to objects instead would turn every <c>type: boolean</c> default into the string "true",
-/// which the API server's schema validation rightly refuses.
-/// </summary>
-internal static class Yaml
-{
-    public static JsonNode ToJson(TextReader reader)
-    {
-        var stream = new YamlStream();
-        stream.Load(reader);
-        return Convert(stream.Documents[0].RootNode)!;
-    }
-
-    private static JsonNode? Convert(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(e => KeyValuePair.Create(((YamlScalarNode)e.Key).Value!, Convert(e.Value)))),
-        YamlSequenceNode list => new JsonArray(list.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => throw new InvalidOperationException($"Unsupported YAML node {node.NodeType}."),
-    };
-
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style != ScalarStyle.Plain) return JsonValue.Create(value);
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL": return null;
-            case "true" or "True" or "TRUE": return JsonValue.Create(true);
-            case "false" or "False" or "FALSE": return JsonValue.Create(false);
-        }
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return JsonValue.Create(integer);
-        if (value.Any(char.IsDigit) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && !double.IsInfinity(real))
-            return JsonValue.Create(real);
-        return JsonValue.Create(value);
+        return Yaml.ToJson(reader)!.AsObject();
     }
 }

@@ -136,14 +136,18 @@ public sealed class KubernetesControllers(
     private string Now() => KubernetesStore.Timestamp(clock.GetUtcNow());
 
     /// <summary>Sets a condition, keeping its lastTransitionTime when its status did not change. Returns the status object.</summary>
-    private void SetCondition(JsonObject status, string type, string value, string reason, string message, bool withUpdateTime = false)
+    /// <param name="withTransitionTime">
+    /// False for KEDA's resources: their Condition type has no lastTransitionTime, and a field the CRD's schema does
+    /// not declare would be pruned by a real API server (and fail the next strict apply of the object here).
+    /// </param>
+    private void SetCondition(JsonObject status, string type, string value, string reason, string message, bool withUpdateTime = false, bool withTransitionTime = true)
     {
         if (status["conditions"] is not JsonArray conditions) status["conditions"] = conditions = [];
         var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => Json.Str(c, "type") == type);
         var transition = existing is not null && Json.Str(existing, "status") == value ? Json.Str(existing, "lastTransitionTime") ?? Now() : Now();
         var condition = new JsonObject { ["type"] = type, ["status"] = value };
         if (withUpdateTime) condition["lastUpdateTime"] = existing is not null && Json.Str(existing, "status") == value && Json.Str(existing, "reason") == reason ? Json.Str(existing, "lastUpdateTime") : Now();
-        condition["lastTransitionTime"] = transition;
+        if (withTransitionTime) condition["lastTransitionTime"] = transition;
         condition["reason"] = reason;
         condition["message"] = message;
         if (existing is null) conditions.Add(condition);
@@ -464,16 +468,16 @@ public sealed class KubernetesControllers(
                 };
                 status["originalReplicaCount"] ??= Json.Long(target, "spec", "replicas") ?? 1;
                 status["triggersTypes"] = string.Join(",", triggers.Select(t => Json.Str(t, "type")));
-                SetCondition(status, "Ready", "True", "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling");
-                SetCondition(status, "Active", "False", "ScalerNotActive", "Scaling is not performed because triggers are not active");
+                SetCondition(status, "Ready", "True", "ScaledObjectReady", "ScaledObject is defined correctly and is ready for scaling", withTransitionTime: false);
+                SetCondition(status, "Active", "False", "ScalerNotActive", "Scaling is not performed because triggers are not active", withTransitionTime: false);
             }
             else
             {
-                SetCondition(status, "Ready", "False", "ScaledObjectCheckFailed", problem);
-                SetCondition(status, "Active", "False", "ScaledObjectCheckFailed", problem);
+                SetCondition(status, "Ready", "False", "ScaledObjectCheckFailed", problem, withTransitionTime: false);
+                SetCondition(status, "Active", "False", "ScaledObjectCheckFailed", problem, withTransitionTime: false);
             }
-            SetCondition(status, "Fallback", "False", "NoFallbackFound", "No fallbacks are active on this scaled object");
-            SetCondition(status, "Paused", "False", "ScaledObjectUnpaused", "ScaledObject is not paused");
+            SetCondition(status, "Fallback", "False", "NoFallbackFound", "No fallbacks are active on this scaled object", withTransitionTime: false);
+            SetCondition(status, "Paused", "False", "ScaledObjectUnpaused", "ScaledObject is not paused", withTransitionTime: false);
             return true;
         });
     }
