@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Api.Addons;
 using Portal.Api.Audit;
 using Portal.Api.Authentication;
+using Portal.Api.Catalog;
 using Portal.Api.Clusters;
 using Portal.Api.Environments;
 using Portal.Api.GroupMappings;
@@ -67,6 +69,8 @@ public static class PortalApi
         v1.MapTokenEndpoints();
         v1.MapAuditEndpoints();
         v1.MapClusterEndpoints();
+        v1.MapCatalogEndpoints();
+        v1.MapAddonEndpoints();
         v1.MapInferenceEndpointEndpoints();
         return app;
     }

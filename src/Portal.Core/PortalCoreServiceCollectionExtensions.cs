@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Addons.Catalog;
+using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Endpoints;
@@ -37,6 +38,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<AuditService>();
         services.AddPortalClusters();
         services.AddPortalAddonCatalog();
+        services.AddPortalAddons();
         services.AddPortalEndpoints();
         return services;
     }

@@ -1,4 +1,5 @@
 using Portal.Core.Common;
+using Portal.Core.Cloud.Kubernetes;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 
@@ -35,6 +36,12 @@ public static class Kubeconfigs
         catch (YamlDotNet.Core.YamlException)
         {
             errors.Add(field, "is not valid YAML.");
+            return null;
+        }
+
+        if (KubernetesClientFactory.UnsafeCredentials(root) is { } unsafeCredentials)
+        {
+            errors.Add(field, unsafeCredentials);
             return null;
         }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
@@ -26,6 +27,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<NodePool> NodePools => Set<NodePool>();
     public DbSet<ResourceEvent> ResourceEvents => Set<ResourceEvent>();
+    public DbSet<AddonInstallation> AddonInstallations => Set<AddonInstallation>();
+    public DbSet<MaturityOverride> MaturityOverrides => Set<MaturityOverride>();
     public DbSet<InferenceEndpoint> InferenceEndpoints => Set<InferenceEndpoint>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>

@@ -9,6 +9,7 @@ using Hangfire.PostgreSql.Factories;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using Portal.Core.Addons.Installations;
 using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Persistence;
@@ -38,6 +39,7 @@ public static class Jobs
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Every reconciler and its resync target; later resources add theirs here.
         builder.Services.AddClusterReconciler();
+        builder.Services.AddAddonReconciler();
         builder.Services.AddEndpointReconciler();
 
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();

@@ -42,6 +42,8 @@ public sealed class RecordingJobClient : IBackgroundJobClient
 
     public bool ChangeState(string jobId, IState state, string expectedState) => true;
 
+    /// <summary>Jobs of one type (full name) enqueued so far for the resource <paramref name="id"/>.</summary>
+    public int Count(string jobType, Guid id) => _jobs.Count(j => j.Type.FullName == jobType && j.Args.Count > 0 && j.Args[0] is Guid g && g == id);
     /// <summary>How many jobs of the type (full name) were enqueued.</summary>
     public int Count(string jobType) => _jobs.Count(j => j.Type.FullName == jobType);
 

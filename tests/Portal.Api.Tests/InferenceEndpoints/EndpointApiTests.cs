@@ -227,4 +227,23 @@ public sealed class EndpointApiTests(ClusterApiFactory api) : IClassFixture<Clus
         Assert.Equal("us-east-1", (string?)body["priceRegion"]);
         await (await api.Anonymous().GetAsync("/api/v1/gpu-types")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheEndpointsApi()
+    {
+        var document = await (await api.Anonymous().GetAsync("/openapi/v1.json")).ExpectAsync(HttpStatusCode.OK);
+        var paths = document["paths"]!.AsObject();
+        foreach (var path in new[]
+                 {
+                     "/api/v1/teams/{team}/clusters/{cluster}/endpoints", "/api/v1/teams/{team}/clusters/{cluster}/endpoints/{name}",
+                     "/api/v1/teams/{team}/clusters/{cluster}/endpoints/{name}/events", "/api/v1/teams/{team}/clusters/{cluster}/endpoints/{name}/manifests",
+                     "/api/v1/gpu-types",
+                 })
+            Assert.True(paths.ContainsKey(path), $"{path} is missing from the OpenAPI document");
+        var create = paths["/api/v1/teams/{team}/clusters/{cluster}/endpoints"]!["post"]!["responses"]!.AsObject();
+        foreach (var status in new[] { "202", "400", "404", "409" })
+            Assert.True(create.ContainsKey(status), $"POST endpoints does not document {status}");
+        var runtimes = document["components"]!["schemas"]!["EndpointRuntime"]!["enum"]!.AsArray().Select(v => (string?)v);
+        Assert.Contains("tensorflow-serving", runtimes);
+    }
 }

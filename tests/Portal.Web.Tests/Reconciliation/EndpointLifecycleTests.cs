@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using k8s;
-using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Cloud.Kubernetes;
@@ -8,8 +7,6 @@ using Portal.Core.Clusters;
 using Portal.Core.Endpoints.Rendering;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Endpoints.Spec;
-using Portal.Emulator.Kubernetes.Specs;
-using EmulatorJson = Portal.Emulator.Kubernetes.Json;
 
 namespace Portal.Web.Tests.Reconciliation;
 
@@ -24,8 +21,8 @@ public sealed class EndpointLifecycleTests
 
     private static readonly Dictionary<string, string?> Settings = new() { ["Endpoints:StatusRefreshInterval"] = "00:00:00.300" };
 
-    /// <summary>The CRDs KEDA's and the Prometheus stack's charts install (the emulated Argo CD syncs Applications, not their charts).</summary>
-    private static readonly string[] CoreCrds = ["keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml", "monitoring.coreos.com_servicemonitors.yaml"];
+    /// <summary>CRDs an endpoint's objects need, installed by the core's KEDA and Prometheus stack charts.</summary>
+    private static readonly string[] CoreCrds = ["scaledobjects.keda.sh", "triggerauthentications.keda.sh", "servicemonitors.monitoring.coreos.com"];
 
     private static EndpointSpec Spec(string name, string gpu = "L4", int min = 0, int max = 8, CanarySpec? canary = null) => new(
         Name: name,
@@ -43,10 +40,8 @@ public sealed class EndpointLifecycleTests
         var view = await world.RequestAsync("main", "1.34");
         var cluster = await world.WaitForReadyAsync(view.Cluster.Id);
         var client = await world.KubernetesAsync(cluster);
-        var specs = KubernetesSpecs.FindSpecsDirectory() ?? throw new InvalidOperationException("shared/specs not found above the test binaries.");
-        foreach (var file in CoreCrds)
-        foreach (var document in EmulatorJson.YamlDocuments(await File.ReadAllTextAsync(Path.Combine(specs, "crds", file))))
-            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesJson.Deserialize<V1CustomResourceDefinition>(document.ToJsonString()));
+        // The core's charts brought their CRDs (the emulated Argo CD installs the upstream ones of the charts it syncs).
+        foreach (var crd in CoreCrds) Assert.NotNull(await client.GetAsync("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd));
         return (world, cluster, client);
     }
 

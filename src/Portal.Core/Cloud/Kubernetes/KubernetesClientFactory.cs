@@ -4,6 +4,7 @@ using System.Text;
 using k8s;
 using k8s.Authentication;
 using Portal.Core.Cloud.Aws;
+using YamlDotNet.RepresentationModel;
 
 namespace Portal.Core.Cloud.Kubernetes;
 
@@ -27,6 +28,53 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
     /// </summary>
     public IKubernetes Create(Func<CancellationToken, Task<AwsSession>> session, string clusterName, string endpoint, string certificateAuthorityBase64) =>
         Create(endpoint, certificateAuthorityBase64, new EksTokenProvider(tokens, session, clusterName));
+
+    /// <summary>
+    /// A client for an attached cluster, from the kubeconfig it was attached with (its current context). Only inline
+    /// credentials are accepted (token, basic auth, client certificate data): an <c>exec</c> plugin, an auth provider or
+    /// a file path would make the portal's workers run a command or read a file a team chose, so they are refused with
+    /// <see cref="UnsupportedKubeconfigException"/>.
+    /// </summary>
+    public IKubernetes CreateFromKubeconfig(string kubeconfig)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kubeconfig);
+        // Checked on the YAML itself, every user and cluster, before the client library sees it: it runs exec plugins
+        // while it builds its configuration.
+        var stream = new YamlStream();
+        stream.Load(new StringReader(kubeconfig));
+        var root = stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
+                   ?? throw new UnsupportedKubeconfigException("The attached kubeconfig is not a YAML mapping.");
+        if (UnsafeCredentials(root) is { } problem) throw new UnsupportedKubeconfigException(problem);
+        using var bytes = new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig));
+        var config = KubernetesClientConfiguration.LoadKubeConfig(bytes);
+        var contextName = config.CurrentContext ?? config.Contexts?.FirstOrDefault()?.Name;
+        return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigObject(config, contextName));
+    }
+
+    /// <summary>
+    /// Why a kubeconfig must not be used by the portal's workers, or null when it carries only inline credentials.
+    /// Attaching checks this too, so such a kubeconfig is refused with a 400 instead of being stored.
+    /// </summary>
+    public static string? UnsafeCredentials(YamlMappingNode root)
+    {
+        foreach (var user in Entries(root, "users", "user"))
+        {
+            // "<<" is a YAML merge key: the client library's parser may expand it into an exec block this check never saw.
+            if (user.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value).FirstOrDefault(k => k is "exec" or "auth-provider" or "client-certificate" or "client-key" or "tokenFile" or "<<") is { } key)
+                return $"The kubeconfig's user authenticates with '{key}'; the portal only uses inline credentials (a service-account token, or " +
+                       "client-certificate-data and client-key-data), never an exec plugin, an auth provider or a file. Attach the cluster again with such a kubeconfig.";
+        }
+        if (Entries(root, "clusters", "cluster").Any(c => c.Children.ContainsKey(new YamlScalarNode("certificate-authority"))))
+            return "The kubeconfig names its CA by file path; attach the cluster again with certificate-authority-data.";
+        return null;
+    }
+
+    private static IEnumerable<YamlMappingNode> Entries(YamlMappingNode root, string list, string inner) =>
+        root.Children.TryGetValue(new YamlScalarNode(list), out var node) && node is YamlSequenceNode sequence
+            ? sequence.Children.OfType<YamlMappingNode>()
+                .Select(e => e.Children.TryGetValue(new YamlScalarNode(inner), out var value) ? value as YamlMappingNode : null)
+                .OfType<YamlMappingNode>()
+            : [];
 
     private static k8s.Kubernetes Create(string endpoint, string certificateAuthorityBase64, ITokenProvider tokenProvider)
     {
@@ -57,3 +105,6 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
             new("Bearer", tokens.CreateToken(await session(cancellationToken), clusterName));
     }
 }
+
+/// <summary>A stored kubeconfig asks for something the portal will not do on a team's behalf (run a command, read a file).</summary>
+public sealed class UnsupportedKubeconfigException(string message) : Exception(message);

@@ -8,6 +8,8 @@ using k8s.Autorest;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core.Addons.Installations;
+using Portal.Core.Addons.Installations.Jobs;
 using Portal.Core.Cloud.Aws;
 using Portal.Core.Cloud.Kubernetes;
 using Portal.Core.Clusters.Bootstrap;
@@ -509,6 +511,10 @@ public sealed class ClusterReconciler(
 
             if (described.IsActive && described.Endpoint is { Length: > 0 } endpoint && described.CertificateAuthority?.Data is { Length: > 0 } ca)
             {
+                // Add-ons first, through their own reconciler: their Applications' finalizers need Argo CD, a core component.
+                if (await UninstallAddonsAsync(cluster.Id, ct) is { Count: > 0 } addons)
+                    return result.Progress(ClusterPhase.Deleting, $"Uninstalling add-ons first: {string.Join(", ", addons)}.", Timing.PollInterval);
+
                 using var client = KubernetesFor(target, endpoint, ca);
                 var remaining = new List<string>();
                 // Deleted before the bootstrap ran: no Argo CD, nothing of ours inside.
@@ -567,8 +573,32 @@ public sealed class ClusterReconciler(
         }
         if (leftovers.Count > 0)
             return result.Progress(ClusterPhase.Deleting, $"Waiting for EKS to finish removing {string.Join(", ", leftovers)}.", Timing.PollInterval);
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            // Add-ons of a cluster that went without them being uninstalled (its control plane failed first): nothing is left of them.
+            await ClusterAddons.ForgetAllAsync(db, cluster.Id, ct);
+        }
         result.Event("deleted", EventOutcome.Succeeded, $"Deleted: the EKS cluster {cluster.EksName}, its node groups and the platform core are gone from account {target.Environment.AwsAccountId}.");
         return result.Remove();
+    }
+
+    /// <summary>Asks every add-on of the cluster to uninstall (once) and returns those still present.</summary>
+    private async Task<IReadOnlyList<string>> UninstallAddonsAsync(Guid clusterId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var (requested, remaining) = await ClusterAddons.UninstallAllAsync(db, clusterId, clock.GetUtcNow(), ct);
+        foreach (var id in requested)
+        {
+            try
+            {
+                jobs.Enqueue<ReconcileAddonJob>(j => j.RunAsync(id, CancellationToken.None));
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not enqueue the uninstall of add-on installation {Id}; the resync will", id);
+            }
+        }
+        return remaining;
     }
 
     // ---- errors ----

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using AddonCatalog = Portal.Core.Addons.Catalog.AddonCatalog;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
@@ -30,6 +31,7 @@ public sealed class EndpointService(
     IOptions<EndpointOptions> options,
     EndpointSpecRules rules,
     EndpointRenderer renderer,
+    AddonCatalog addons,
     IBackgroundJobClient jobs,
     TimeProvider clock,
     ILogger<EndpointService> logger)
@@ -223,13 +225,24 @@ public sealed class EndpointService(
             KarpenterNodeClass: o.KarpenterNodeClass);
     }
 
+    /// <summary>The add-on capability of owning the cluster's external metrics API (catalogue <c>provides</c>).</summary>
+    public const string ExternalMetricsCapability = "external-metrics-adapter";
+
     /// <summary>
     /// The installed add-on that owns the cluster's external metrics API (v1beta1.external.metrics.k8s.io) when it is
-    /// not KEDA: derived from add-on installations whose catalogue version provides "external-metrics-adapter".
-    /// Add-on installations are not in this branch yet: until they are, no add-on owns it.
+    /// not KEDA: an installation (not being uninstalled) whose catalogue version provides "external-metrics-adapter".
+    /// KEDA itself (the core's, or the catalogue's keda add-on) is what endpoints need, so it does not count.
     /// </summary>
-    internal static Task<string?> ExternalMetricsOwnerAsync(PortalDbContext db, Guid clusterId, CancellationToken ct) =>
-        Task.FromResult<string?>(null);
+    internal async Task<string?> ExternalMetricsOwnerAsync(PortalDbContext db, Guid clusterId, CancellationToken ct)
+    {
+        var installed = await db.AddonInstallations.AsNoTracking()
+            .Where(a => a.ClusterId == clusterId && a.UninstallRequestedAt == null && a.AddonId != "keda")
+            .OrderBy(a => a.AddonId)
+            .Select(a => new { a.AddonId, a.CatalogVersion })
+            .ToListAsync(ct);
+        return installed.FirstOrDefault(a =>
+            addons.Find(a.AddonId)?.FindVersion(a.CatalogVersion)?.Provides.Contains(ExternalMetricsCapability, StringComparer.Ordinal) == true)?.AddonId;
+    }
 
     // ---- helpers ----
 

@@ -20,6 +20,7 @@ namespace Portal.Emulator.Kubernetes.Controllers;
 public sealed class KubernetesControllers(
     KubernetesStore store,
     KubernetesApiServer api,
+    KubernetesSpecs specs,
     IOptions<KubernetesEmulatorOptions> options,
     TimeProvider clock,
     ILogger<KubernetesControllers> logger) : BackgroundService
@@ -382,6 +383,10 @@ public sealed class KubernetesControllers(
                     ["syncResult"] = new JsonObject { ["revision"] = revision, ["source"] = source?.DeepClone() },
                 };
                 status.Remove("conditions");
+                // Helm installs the chart's CRDs first: the resources the platform then creates (ScaledObjects,
+                // ServiceMonitors, NodePools) need them, so the simulation installs the upstream ones it has.
+                var crds = ChartCrds(Json.Str(source, "chart"));
+                if (crds.Count > 0) Schedule(cluster, $"crds/{ns}/{name}", TimeSpan.Zero, () => InstallCrds(cluster, crds));
             }
             else
             {
@@ -391,6 +396,38 @@ public sealed class KubernetesControllers(
             }
             return true;
         }));
+    }
+
+    /// <summary>The upstream CRD files (specs/crds) a known chart installs, by the file names' group prefix.</summary>
+    private IReadOnlyList<string> ChartCrds(string? chart)
+    {
+        string[] prefixes = chart switch
+        {
+            "keda" => ["keda.sh_"],
+            "kube-prometheus-stack" => ["monitoring.coreos.com_"],
+            "karpenter" => ["karpenter.sh_", "karpenter.k8s.aws_"],
+            _ => [],
+        };
+        return prefixes.Length == 0 ? [] : specs.UpstreamCrdFiles.Where(f => prefixes.Any(p => Path.GetFileName(f).StartsWith(p, StringComparison.Ordinal))).ToList();
+    }
+
+    private void InstallCrds(ClusterStore cluster, IReadOnlyList<string> files)
+    {
+        if (TypeOf(cluster, ResourceCatalog.CrdStorageKey) is not { } crdType) return;
+        foreach (var file in files)
+        foreach (var crd in Json.YamlDocuments(File.ReadAllText(file)))
+        {
+            var crdName = Json.Str(crd, "metadata", "name");
+            if (crdName is null || cluster.Get(crdType.StorageKey, null, crdName) is not null) continue;
+            try
+            {
+                api.Create(cluster, crdType, null, crd, WriteOptions.System("helm"), []);
+            }
+            catch (KubeStatusException e)
+            {
+                logger.LogWarning("Could not install CRD {Crd} for a synced chart: {Error}", crdName, e.Message);
+            }
+        }
     }
 
     private static JsonObject? SourceOf(JsonObject app) =>
