@@ -30,8 +30,8 @@ public sealed class EndpointJourneys(PortalInABrowser portal, ITestOutputHelper 
     private const string ClusterName = "delta-dev";
 
     /// <summary>
-    /// What the core bootstrap's KEDA and Prometheus stack charts install. The emulated Argo CD syncs Applications but
-    /// does not run their charts, so the CRDs the endpoint's objects need are put there as the charts would.
+    /// What the core bootstrap's KEDA and Prometheus stack charts install, made sure of before the journey (the
+    /// emulated cluster may already have them from its core Applications).
     /// </summary>
     private static readonly string[] CoreCrds = ["keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml", "monitoring.coreos.com_servicemonitors.yaml"];
 
@@ -180,6 +180,15 @@ public sealed class EndpointJourneys(PortalInABrowser portal, ITestOutputHelper 
         var specs = KubernetesSpecs.FindSpecsDirectory() ?? throw new InvalidOperationException("shared/specs not found above the test binaries.");
         foreach (var file in CoreCrds)
         foreach (var document in EmulatorJson.YamlDocuments(await File.ReadAllTextAsync(Path.Combine(specs, "crds", file))))
-            await kubernetes.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesJson.Deserialize<V1CustomResourceDefinition>(document.ToJsonString()));
+        {
+            try
+            {
+                await kubernetes.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesJson.Deserialize<V1CustomResourceDefinition>(document.ToJsonString()));
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                // The emulated core bootstrap installed it already: present is all the journey needs.
+            }
+        }
     }
 }
