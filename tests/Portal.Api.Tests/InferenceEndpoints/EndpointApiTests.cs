@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -245,5 +246,28 @@ public sealed class EndpointApiTests(ClusterApiFactory api) : IClassFixture<Clus
             Assert.True(create.ContainsKey(status), $"POST endpoints does not document {status}");
         var runtimes = document["components"]!["schemas"]!["EndpointRuntime"]!["enum"]!.AsArray().Select(v => (string?)v);
         Assert.Contains("tensorflow-serving", runtimes);
+    }
+
+    [Fact]
+    public async Task AnAddonOwningTheExternalMetricsApi_RefusesPrometheusTriggersWithTheReason()
+    {
+        var team = await TeamWithClusterAsync();
+        await using (var db = api.Db())
+        {
+            var cluster = await db.Clusters.AsNoTracking().SingleAsync(c => c.Name == "onprem" && db.Teams.Any(t => t.Id == c.TeamId && t.Slug == team.Slug));
+            db.AddonInstallations.Add(new Portal.Core.Addons.Installations.AddonInstallation
+            {
+                TeamId = cluster.TeamId, ClusterId = cluster.Id, AddonId = "datadog", CatalogVersion = "3.240.0", Generation = 1,
+                CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var problem = await (await team.Maintainer.Client.PostJsonAsync(Endpoints(team), Spec())).ExpectProblemAsync(HttpStatusCode.BadRequest, "autoscaling.triggers[0].kind");
+        Assert.Contains("datadog", problem["errors"]!["autoscaling.triggers[0].kind"]![0]!.GetValue<string>());
+
+        var cpu = Spec(min: 1);
+        cpu["autoscaling"]!["triggers"] = new JsonArray(new JsonObject { ["kind"] = "cpu", ["threshold"] = 70 });
+        await (await team.Maintainer.Client.PostJsonAsync(Endpoints(team), cpu)).ExpectAsync(HttpStatusCode.Accepted);
     }
 }
