@@ -57,6 +57,11 @@ public sealed class MainPagesTests(PortalInABrowser portal)
             await PortalInABrowser.ScreenshotAsync(page, step);
             await portal.AssertAccessibleAsync(page, step);
         });
+        await ForEachEndpointWizardStepAsync(page, async step =>
+        {
+            await PortalInABrowser.ScreenshotAsync(page, step);
+            await portal.AssertAccessibleAsync(page, step);
+        });
     }
 
     [Fact]
@@ -71,6 +76,7 @@ public sealed class MainPagesTests(PortalInABrowser portal)
             await PortalInABrowser.AssertNoHorizontalOverflowAsync(page, name);
         }
         await ForEachWizardStepAsync(page, step => PortalInABrowser.AssertNoHorizontalOverflowAsync(page, step));
+        await ForEachEndpointWizardStepAsync(page, step => PortalInABrowser.AssertNoHorizontalOverflowAsync(page, step));
         await page.GetByTestId("nav-toggle").ClickAsync();
         await page.GetByTestId("nav-admin-audit").ClickAsync();
         await page.WaitForURLAsync("**/admin/audit");
@@ -96,6 +102,28 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         await page.GetByTestId("cluster-wizard-next").ClickAsync();
         await Assertions.Expect(page.GetByTestId("cluster-review")).ToBeVisibleAsync();
         await check("cluster-wizard-review");
+    }
+
+    /// <summary>
+    /// The endpoint wizard's steps with the most on them: the GPU picker's table, and autoscaling at minimum 0 (the
+    /// caveat) with a query that fails to parse (the message and the caret under it). The review with its manifests
+    /// is checked in journey 4, where the cluster is Ready.
+    /// </summary>
+    private async Task ForEachEndpointWizardStepAsync(IPage page, Func<string, Task> check)
+    {
+        await portal.GoToAsync(page, "/teams/data-science/clusters/models/endpoints/new");
+        await page.GetByTestId("endpoint-name").FillAsync("resnet");
+        await check("endpoint-wizard-server");
+        await page.GetByTestId("endpoint-wizard-step-2").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("gpu-option").First).ToBeVisibleAsync();
+        await check("endpoint-wizard-gpu");
+        await page.GetByTestId("endpoint-wizard-step-3").ClickAsync();
+        await page.Locator("input[data-testid=endpoint-min]").FillAsync("0");
+        await page.Locator("input[data-testid=endpoint-min]").PressAsync("Tab");
+        await page.Locator("[data-testid=trigger-query] textarea").FillAsync("sum(rate(nv_inference_request_success[1m])");
+        await Assertions.Expect(page.GetByTestId("promql-caret")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("scale-to-zero-note")).ToBeVisibleAsync();
+        await check("endpoint-wizard-autoscaling");
     }
 
     /// <summary>A team with a member, an environment, a cluster and a group mapping, so the tabs show content rather than empty states.</summary>
