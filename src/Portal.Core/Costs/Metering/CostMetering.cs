@@ -5,6 +5,8 @@ using Portal.Core.Cloud.Aws;
 using Portal.Core.Clusters;
 using Portal.Core.Costs.Prices;
 using Portal.Core.Costs.Storage;
+using Portal.Core.Endpoints.Rendering;
+using Portal.Core.Endpoints.Spec;
 using Portal.Core.Persistence;
 
 namespace Portal.Core.Costs.Metering;
@@ -33,6 +35,7 @@ public sealed class CostMetering(
     PriceTableStore prices,
     SpotPricing spot,
     CostMeter meter,
+    GpuTypes gpuTypes,
     IOptions<CostOptions> options,
     IOptions<ClusterOptions> clusterOptions,
     TimeProvider clock,
@@ -215,13 +218,18 @@ public sealed class CostMetering(
     }
 
     /// <summary>
-    /// THE seam for GPU attribution: the GPUs each inference endpoint requests on each pool of the cluster (replicas ×
-    /// GPUs per replica). Returns none until the InferenceEndpoint resource lands in the database; until then every GPU
-    /// pool's cost shows as idle, which is what an unclaimed pool is.
+    /// The GPUs each inference endpoint of the cluster requests on its pool (desired replicas × GPUs per replica): the
+    /// share of a GPU pool's cost each endpoint pays. Endpoints place their replicas on the pool named after their GPU
+    /// type (GpuCapacity.PoolName); what no endpoint requests stays idle.
     /// </summary>
-    private static Task<IReadOnlyList<EndpointGpuClaim>> EndpointGpuClaimsAsync(PortalDbContext db, Cluster cluster, CancellationToken ct)
+    private async Task<IReadOnlyList<EndpointGpuClaim>> EndpointGpuClaimsAsync(PortalDbContext db, Cluster cluster, CancellationToken ct)
     {
-        _ = (db, cluster, ct);
-        return Task.FromResult<IReadOnlyList<EndpointGpuClaim>>([]);
+        var endpoints = await db.InferenceEndpoints.AsNoTracking()
+            .Where(e => e.ClusterId == cluster.Id && e.DesiredReplicas > 0)
+            .Select(e => new { e.Name, e.Spec, e.DesiredReplicas })
+            .ToListAsync(ct);
+        return [.. endpoints
+            .Where(e => gpuTypes.Find(e.Spec.Gpu.Type) is not null)
+            .Select(e => new EndpointGpuClaim(e.Name, GpuCapacity.PoolName(gpuTypes.Find(e.Spec.Gpu.Type)!), e.DesiredReplicas * e.Spec.Gpu.Count))];
     }
 }
