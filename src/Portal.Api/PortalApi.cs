@@ -8,6 +8,7 @@ using Portal.Api.Audit;
 using Portal.Api.Authentication;
 using Portal.Api.Catalog;
 using Portal.Api.Clusters;
+using Portal.Api.Costs;
 using Portal.Api.Environments;
 using Portal.Api.GroupMappings;
 using Portal.Api.Idempotency;
@@ -68,6 +69,7 @@ public static class PortalApi
         v1.MapTokenEndpoints();
         v1.MapAuditEndpoints();
         v1.MapClusterEndpoints();
+        v1.MapCostEndpoints();
         v1.MapCatalogEndpoints();
         v1.MapAddonEndpoints();
         return app;

@@ -4,6 +4,7 @@ using Portal.Core.Addons.Catalog;
 using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
+using Portal.Core.Costs;
 using Portal.Core.Environments;
 using Portal.Core.Persistence;
 using Portal.Core.Teams;
@@ -36,6 +37,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<AuditService>();
         services.AddPortalClusters();
+        services.AddPortalCosts();
         services.AddPortalAddonCatalog();
         services.AddPortalAddons();
         return services;

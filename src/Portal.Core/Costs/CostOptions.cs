@@ -24,4 +24,8 @@ public sealed class CostOptions
     /// <summary>Metering catches up at most this many hours after downtime (older hours are not known any more).</summary>
     [Range(1, 24 * 62)]
     public int MaxCatchUpHours { get; set; } = 24 * 7;
+
+    /// <summary>How often the metering job runs; it meters whole hours that ended, so more often than hourly only shortens the delay.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MeteringInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Catalog;
 using Portal.Core.Costs.Budgets;
 using Portal.Core.Costs.Metering;
+using Portal.Core.Costs.Jobs;
 using Portal.Core.Costs.Prices;
+using Portal.Core.Costs.Storage;
 
 namespace Portal.Core.Costs;
 
@@ -11,7 +13,7 @@ public static class CostsServiceCollectionExtensions
 {
     /// <summary>
     /// The cost model: options, the spot price source (EC2), spot pricing with its fallback, the meter and the budget
-    /// webhook (a typed HttpClient). The price book is built by its caller from the uploaded tables it stores.
+    /// webhook (a typed HttpClient), the price table store, cost reports, budgets, metering and its recurring job.
     /// </summary>
     public static IServiceCollection AddPortalCosts(this IServiceCollection services)
     {
@@ -29,6 +31,13 @@ public static class CostsServiceCollectionExtensions
         // Webhooks go to the teams' own receivers: no redirects to somewhere else, and the per-attempt timeout is ours.
         services.AddHttpClient<BudgetWebhook>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddSingleton<PriceTableStore>();
+        services.TryAddSingleton<CostReports>();
+        services.TryAddTransient<BudgetService>();
+        // Built on demand: metering needs the cloud clients (AddPortalCloud), which hosts and tools without a cloud lack;
+        // their containers still validate, and resolving metering there fails loudly.
+        services.TryAddTransient(sp => ActivatorUtilities.CreateInstance<CostMetering>(sp));
+        services.TryAddTransient<MeterCostsJob>(sp => ActivatorUtilities.CreateInstance<MeterCostsJob>(sp));
         return services;
     }
 }

@@ -3,6 +3,7 @@ using Portal.Core.Addons.Installations;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
+using Portal.Core.Costs.Storage;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Idempotency;
@@ -26,6 +27,12 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<NodePool> NodePools => Set<NodePool>();
     public DbSet<ResourceEvent> ResourceEvents => Set<ResourceEvent>();
+    public DbSet<CostLineRecord> CostLines => Set<CostLineRecord>();
+    public DbSet<PriceTableUpload> PriceTables => Set<PriceTableUpload>();
+    public DbSet<TeamBudget> TeamBudgets => Set<TeamBudget>();
+    public DbSet<BudgetAlertRecord> BudgetAlerts => Set<BudgetAlertRecord>();
+    public DbSet<BudgetNotification> BudgetNotifications => Set<BudgetNotification>();
+    public DbSet<MeteringWatermark> MeteringWatermarks => Set<MeteringWatermark>();
     public DbSet<AddonInstallation> AddonInstallations => Set<AddonInstallation>();
     public DbSet<MaturityOverride> MaturityOverrides => Set<MaturityOverride>();
 

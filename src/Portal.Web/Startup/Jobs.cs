@@ -11,6 +11,8 @@ using Microsoft.Extensions.Options;
 using Portal.Core.Access;
 using Portal.Core.Addons.Installations;
 using Portal.Core.Clusters.Reconciler;
+using Portal.Core.Costs;
+using Portal.Core.Costs.Jobs;
 using Portal.Core.Persistence;
 using Portal.Core.Reconciliation;
 
@@ -144,7 +146,8 @@ public static class Jobs
     /// In the background and retried: job storage that is briefly unreachable must not stop the host from starting.
     /// </summary>
     private sealed class RecurringJobsRegistration(
-        IRecurringJobManager recurring, IOptions<ReconciliationOptions> options, ILogger<RecurringJobsRegistration> logger) : BackgroundService
+        IRecurringJobManager recurring, IOptions<ReconciliationOptions> options, IOptions<CostOptions> costs,
+        ILogger<RecurringJobsRegistration> logger) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -154,6 +157,8 @@ public static class Jobs
                 {
                     recurring.AddOrUpdate<ResyncResourcesJob>(ResyncResourcesJob.RecurringJobId,
                         job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
+                    recurring.AddOrUpdate<MeterCostsJob>(MeterCostsJob.RecurringJobId,
+                        job => job.RunAsync(CancellationToken.None), CronFor(costs.Value.MeteringInterval));
                     return;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

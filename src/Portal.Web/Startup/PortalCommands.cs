@@ -15,12 +15,16 @@ public static class PortalCommands
     private const string Usage = """
         Usage: Portal.Web tokens create --user <oidc-subject> [--scopes read,write,admin] [--name NAME] [--days N]
         Mints an access token for a user who has signed in at least once, and prints its secret once.
+
+               Portal.Web costs meter --from <ISO 8601> --to <ISO 8601>
+        Meters every whole UTC hour starting in [from, to) that has ended (re-metering replaces an hour), from the
+        clusters' state observed now, then evaluates budgets and sends their notifications.
         """;
 
     public static async Task<bool> TryRunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] != "tokens") return false;
-        Environment.ExitCode = await RunTokensAsync(args[1..]);
+        if (args.Length == 0 || args[0] is not ("tokens" or "costs")) return false;
+        Environment.ExitCode = args[0] == "tokens" ? await RunTokensAsync(args[1..]) : await RunCostsAsync(args[1..]);
         return true;
     }
 
@@ -62,6 +66,49 @@ public static class PortalCommands
         {
             Console.Error.WriteLine(e is DomainValidationException v ? string.Join(" ", v.Errors.SelectMany(x => x.Value)) : e.Message);
             return 1;
+        }
+    }
+
+    private static async Task<int> RunCostsAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "meter") { Console.Error.WriteLine(Usage); return 2; }
+        var options = ParseOptions(args[1..]);
+        if (options is null
+            || !DateTimeOffset.TryParse(options.GetValueOrDefault("from"), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var from)
+            || !DateTimeOffset.TryParse(options.GetValueOrDefault("to"), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var to)
+            || to <= from)
+        {
+            Console.Error.WriteLine("--from and --to must be ISO 8601 instants (UTC unless an offset is given), --to after --from.");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        // The portal's own database and cloud wiring (in the embedded mode: the emulator with its state file), on a
+        // throwaway loopback port so a running portal's port is not needed. No Hangfire: the command does the job's work itself.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddPortalDatabase();
+        builder.AddPortalCloud();
+        await using var app = builder.Build();
+        await app.StartAsync();
+        try
+        {
+            var ct = CancellationToken.None;
+            var run = await app.Services.GetRequiredService<Portal.Core.Costs.Metering.CostMetering>().MeterRangeAsync(from, to, ct);
+            var budgets = app.Services.GetRequiredService<Portal.Core.Costs.Budgets.BudgetService>();
+            var crossings = await budgets.EvaluateAsync(ct);
+            var delivered = await budgets.DeliverPendingAsync(ct);
+            Console.WriteLine($"Metered {run.Hours.Count} hour(s){(run.Hours.Count > 0 ? $" from {run.Hours[0]:u} to {run.Hours[^1]:u}" : "")}: {run.Lines} cost line(s).");
+            foreach (var skipped in run.Skipped) Console.WriteLine($"  skipped {skipped}");
+            Console.WriteLine($"Budgets: {crossings} new notification(s), {delivered} delivered.");
+            return 0;
+        }
+        finally
+        {
+            await app.StopAsync();
         }
     }
 
