@@ -149,7 +149,7 @@ public sealed class CostPagesTests : PortalUiTest
     public async Task TheBudgetGauge_ShowsSpendAndTheMonthsForecast_AndWarnsOfAnOverrun()
     {
         await SeedAsync("mlops");
-        await Service<BudgetService>().PutAsync(_owner, "mlops", new BudgetChange(1000m, null, null, null, null), null, CancellationToken.None);
+        await Service<BudgetService>().PutAsync(_owner, "mlops", new BudgetChange(500m, null, null, null, null), null, CancellationToken.None);
         await SignInAsync("owen");
 
         var page = RenderTeamCosts("mlops");
@@ -157,10 +157,10 @@ public sealed class CostPagesTests : PortalUiTest
         var gauge = page.WaitForElement("[data-testid=budget-gauge]");
         Assert.Equal("all", gauge.GetAttribute("data-scope"));
         var spent = Text(page.Find("[data-testid=budget-spent]").TextContent);
-        Assert.Contains("Spent 41.58 USD of 1,000.00 USD (4.2 %)", spent);
-        // 41.577333333 over 30 of March's 744 hours: 41.577333333 × 744 / 30 = 1031.1178666…
+        Assert.Contains("Spent 41.58 USD of 500.00 USD (8.3 %)", spent);
+        // Metered through March 3rd 06:00, 54 of March's 744 hours: 41.577333333 × 744 / 54 = 572.8432…, over the 500.
         var forecast = Text(page.Find("[data-testid=budget-forecast]").TextContent);
-        Assert.Contains("Forecast for 2026-03: 1,031.12 USD", forecast);
+        Assert.Contains("Forecast for 2026-03: 572.84 USD (run rate 0.77 USD per hour over 54 metered hours) — over the budget", forecast);
         Assert.Contains("over the budget", forecast);
         Assert.NotNull(gauge.QuerySelector("[role=progressbar]"));
     }
