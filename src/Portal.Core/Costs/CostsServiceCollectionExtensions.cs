@@ -31,9 +31,11 @@ public static class CostsServiceCollectionExtensions
         // Webhooks go to the teams' own receivers: no redirects to somewhere else, and the per-attempt timeout is ours.
         services.AddHttpClient<BudgetWebhook>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
-        services.TryAddSingleton<PriceTableStore>();
-        services.TryAddSingleton<CostReports>();
-        services.TryAddTransient<BudgetService>();
+        // Built by factories, as ClusterService is: they need the database (AddPortalPersistence), and a container
+        // with only the cost model (tools, the model's tests) still validates.
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<PriceTableStore>(sp));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<CostReports>(sp));
+        services.TryAddTransient(sp => ActivatorUtilities.CreateInstance<BudgetService>(sp));
         // Built on demand: metering needs the cloud clients (AddPortalCloud), which hosts and tools without a cloud lack;
         // their containers still validate, and resolving metering there fails loudly.
         services.TryAddTransient(sp => ActivatorUtilities.CreateInstance<CostMetering>(sp));

@@ -48,6 +48,12 @@ public abstract class PortalUiTest : BunitContext, IAsyncLifetime
         Services.AddScoped<CurrentActor>();
         // In the app the antiforgery token comes from the first HTTP request; bunit has none, so hand it one.
         Services.AddSingleton<AntiforgeryStateProvider>(new FixedAntiforgery());
+        ConfigureServices(Services);
+    }
+
+    /// <summary>A test's own replacements (an in-memory add-on catalogue, ...), registered before anything is resolved.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     private sealed class FixedAntiforgery : AntiforgeryStateProvider

@@ -29,6 +29,8 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         ("team-clusters-page", "/teams/data-science/clusters"),
         ("clusters", "/clusters"),
         ("cluster", "/teams/data-science/clusters/models"),
+        ("catalog", "/catalog"),
+        ("catalog-mlflow", "/catalog/mlflow"),
         ("tokens", "/tokens"),
         ("admin-teams", "/admin/teams"),
         ("admin-audit", "/admin/audit"),
