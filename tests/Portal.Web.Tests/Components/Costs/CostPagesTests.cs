@@ -210,4 +210,33 @@ public sealed class CostPagesTests : PortalUiTest
         Assert.Equal(83.15m, Amount(page.Find("[data-testid=cost-total]").TextContent));
         Assert.Equal(83.15m, page.FindAll("[data-testid=cost-row-amount]").Sum(c => Amount(c.TextContent)));
     }
+
+    [Fact]
+    public async Task AnOwner_SetsTheBudgetOnThePage_AViewerCannot()
+    {
+        await SeedAsync("mlops");
+        await SignInAsync("vera");
+        await Service<MemberService>().AddMemberAsync(_owner, "mlops", "vera@example.test", TeamRole.Viewer, CancellationToken.None);
+        var viewerPage = RenderTeamCosts("mlops");
+        viewerPage.WaitForElement("[data-testid=budget-none]");
+        Assert.Empty(viewerPage.FindAll("[data-testid=budget-edit]"));
+        await LeavePageAsync();
+
+        SignIn(_owner);
+        var page = RenderTeamCosts("mlops");
+        page.WaitForElement("[data-testid=budget-edit]").Click();
+        page.Find("[data-testid=budget-limit]").Change("abc");
+        await page.Find("[data-testid=budget-form]").SubmitAsync();
+        page.WaitForAssertion(() => Assert.Contains("must be an amount", page.Markup));
+
+        page.Find("[data-testid=budget-limit]").Change("100");
+        page.Find("[data-testid=budget-thresholds]").Change("25, 50");
+        await page.Find("[data-testid=budget-form]").SubmitAsync();
+
+        page.WaitForAssertion(() => Assert.Contains("Spent 41.58 USD of 100.00 USD (41.6 %); thresholds 25 %, 50 %",
+            Text(page.Find("[data-testid=budget-spent]").TextContent)));
+        var stored = await Service<BudgetService>().GetAsync(_owner, "mlops", CancellationToken.None);
+        Assert.Equal(100m, stored.Budget!.MonthlyLimit);
+        Assert.Equal([25, 50], stored.Budget.ThresholdsPercent);
+    }
 }
