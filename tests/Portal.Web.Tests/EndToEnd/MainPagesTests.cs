@@ -31,9 +31,11 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         ("cluster", "/teams/data-science/clusters/models"),
         ("catalog", "/catalog"),
         ("catalog-mlflow", "/catalog/mlflow"),
+        ("team-costs", "/teams/data-science/costs"),
         ("tokens", "/tokens"),
         ("admin-teams", "/admin/teams"),
         ("admin-audit", "/admin/audit"),
+        ("admin-costs", "/admin/costs"),
     ];
 
     /// <summary>The pictures the README shows.</summary>
