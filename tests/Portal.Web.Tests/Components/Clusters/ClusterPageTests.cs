@@ -29,15 +29,23 @@ public sealed class ClusterPageTests : ClusterUiTest
             c.SetCondition("ControlPlaneReady", "False", "Creating", "EKS is creating the control plane.", DateTimeOffset.UtcNow);
         }, ("control-plane", EventOutcome.Started, "Creating the EKS control plane."));
 
-        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=cluster-event]").Count), TimeSpan.FromSeconds(5));
+        // One poll reads the cluster and its events separately, so it may catch the events of a write but not yet its
+        // status: wait for both.
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal(2, page.FindAll("[data-testid=cluster-event]").Count);
+            Assert.Equal("Provisioning", page.Find("[data-testid=cluster-phase]").GetAttribute("data-phase"));
+        }, TimeSpan.FromSeconds(5));
         Assert.Equal("control-plane", page.FindAll("[data-testid=cluster-event]")[0].GetAttribute("data-step")); // newest first
-        Assert.Equal("Provisioning", page.Find("[data-testid=cluster-phase]").GetAttribute("data-phase"));
         Assert.Contains("EKS is creating the control plane.", page.Find("[data-testid=cluster-message]").TextContent);
         Assert.Equal("False", page.Find("[data-testid=cluster-condition][data-type=ControlPlaneReady]").GetAttribute("data-status"));
 
         await MarkReadyAsync("ml");
-        page.WaitForAssertion(() => Assert.Equal("Ready", page.Find("[data-testid=cluster-phase]").GetAttribute("data-phase")), TimeSpan.FromSeconds(5));
-        Assert.Equal(3, page.FindAll("[data-testid=cluster-event]").Count);
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("Ready", page.Find("[data-testid=cluster-phase]").GetAttribute("data-phase"));
+            Assert.Equal(3, page.FindAll("[data-testid=cluster-event]").Count);
+        }, TimeSpan.FromSeconds(5));
         Assert.Empty(page.FindAll("[data-testid=cluster-progress]"));
         Assert.Equal("active", page.Find("[data-testid=node-pool-status]").TextContent.Trim());
     }
