@@ -31,10 +31,12 @@ public sealed class MainPagesTests(PortalInABrowser portal)
         ("cluster", "/teams/data-science/clusters/models"),
         ("catalog", "/catalog"),
         ("catalog-mlflow", "/catalog/mlflow"),
+        ("team-costs", "/teams/data-science/costs"),
         ("tokens", "/tokens"),
         ("admin-teams", "/admin/teams"),
         ("admin-audit", "/admin/audit"),
         ("admin-maturity-overrides", "/admin/maturity-overrides"),
+        ("admin-costs", "/admin/costs"),
     ];
 
     /// <summary>The pictures the README shows.</summary>
