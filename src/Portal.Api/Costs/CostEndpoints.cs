@@ -64,16 +64,8 @@ public static class CostEndpoints
     {
         var (query, name) = Parse(groupBy, from, to, team, granularity);
         var report = await reports.QueryAsync(http.Actor(), query, ct);
-        var csv = new StringBuilder("period,").Append(name).Append(",amount,currency\n");
-        foreach (var cell in report.Cells)
-        {
-            csv.Append(cell.Period.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append(',')
-                .Append(Csv(cell.Key)).Append(',')
-                .Append(cell.Cents.ToString("0.00", CultureInfo.InvariantCulture)).Append(',')
-                .Append(report.Currency).Append('\n');
-        }
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"costs-{name}.csv\"";
-        return TypedResults.Text(csv.ToString(), CsvContentType, Encoding.UTF8);
+        return TypedResults.Text(CostCsv.Write(report, name), CsvContentType, Encoding.UTF8);
     }
 
     private static async Task<Ok<BudgetResponse>> GetBudgetAsync(HttpContext http, BudgetService budgets, string team, CancellationToken ct) =>
@@ -144,7 +136,4 @@ public static class CostEndpoints
         errors.Add(field, "must be an ISO 8601 date or timestamp such as 2026-11-01 or 2026-11-01T00:00:00Z.");
         return null;
     }
-
-    private static string Csv(string value) =>
-        value.IndexOfAny([',', '"', '\n']) < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }
