@@ -9,6 +9,8 @@ using Portal.Core.Clusters;
 using Portal.Core.Costs.Budgets;
 using Portal.Core.Costs.Metering;
 using Portal.Core.Costs.Storage;
+using Portal.Core.Endpoints.Resource;
+using Portal.Core.Endpoints.Spec;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Tests.Cloud.Support;
@@ -122,6 +124,46 @@ public sealed class CostMeteringTests(PostgresDatabaseFixture database, CloudEmu
         Assert.Equal((2m, "m5.large", 0.192m), (compute.Quantity, compute.InstanceType, compute.Amount));
         Assert.All(second, l => Assert.Equal(team, l.Team));
     }
+
+    [Fact]
+    public async Task GpuPoolHours_GoToTheEndpointsOnThePool_ByGpusRequested_AndTheRestIsIdle()
+    {
+        var now = StartClock();
+        var (_, team, clusterId) = await ArrangeClusterAsync();
+        // The pool endpoints get for A10G (GpuCapacity.PoolName): 3 × g5.xlarge (one A10G each) observed running.
+        TeamEnvironment environment;
+        await using (var db = Database.CreateContext())
+            environment = await db.Environments.AsNoTracking().SingleAsync(e => e.Id == db.Clusters.Single(c => c.Id == clusterId).EnvironmentId, Ct);
+        var session = await Get<AwsSessions>().AssumeAsync(environment.ProvisionerRoleArn, environment.ExternalId, "us-east-1", "test", Ct);
+        await Get<EksClient>().CreateNodegroupAsync(session, $"{team}-dev-main", CloudServices.Nodegroup("gpu-a10g") with
+        {
+            InstanceTypes = ["g5.xlarge"], ScalingConfig = new EksScalingConfig(0, 4, 3), DiskSize = 100, AmiType = NodePool.NvidiaAmiType,
+        }, Ct);
+        await using (var db = Database.CreateContext())
+        {
+            var teamId = await db.Clusters.Where(c => c.Id == clusterId).Select(c => c.TeamId).SingleAsync(Ct);
+            db.InferenceEndpoints.Add(Endpoint("embed", teamId, clusterId, replicas: 2));
+            db.InferenceEndpoints.Add(Endpoint("classify", teamId, clusterId, replicas: 0)); // scaled to zero: claims nothing
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await Metering.MeterHoursAsync([MeteringWindow.StartOfHour(now).AddHours(-1)], Ct);
+
+        var pool = (await LinesAsync(clusterId)).Where(l => l.NodePool == "gpu-a10g" && l.Category is CostCategory.Endpoint or CostCategory.Idle).ToList();
+        var embed = Assert.Single(pool, l => l.Category == CostCategory.Endpoint);
+        var idle = Assert.Single(pool, l => l.Category == CostCategory.Idle);
+        Assert.Equal("embed", embed.Endpoint);
+        Assert.Equal(2 * idle.Amount, embed.Amount); // 2 of the 3 GPUs requested
+        Assert.Equal(3 * 1.006m, embed.Amount + idle.Amount); // 3 × g5.xlarge at the shipped us-east-1 price
+    }
+
+    private static InferenceEndpoint Endpoint(string name, Guid teamId, Guid clusterId, int replicas) => new()
+    {
+        Name = name, TeamId = teamId, ClusterId = clusterId, DesiredReplicas = replicas, ReadyReplicas = replicas,
+        Spec = new EndpointSpec(name, EndpointRuntime.Triton, new ModelSource($"s3://models/{name}", name, "1"), EndpointProtocol.Grpc,
+            new GpuRequest("A10G", 1), new ComputeRequest("2", "8Gi"),
+            new AutoscalingSpec(1, 4, [new ScalingTrigger(ScalingTriggerKind.Cpu, 70)])),
+    };
 
     [Fact]
     public async Task SixHourOutage_IsCaughtUp_AndTheWatermarkMoves()
