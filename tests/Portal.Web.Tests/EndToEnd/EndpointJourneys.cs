@@ -26,8 +26,8 @@ namespace Portal.Web.Tests.EndToEnd;
 public sealed class EndpointJourneys(PortalInABrowser portal, ITestOutputHelper output)
 {
     private const float ReadyTimeoutMs = 120_000;
-    private const string Team = "team-delta";
-    private const string ClusterName = "delta-dev";
+    private const string Team = "team-foxtrot";
+    private const string ClusterName = "foxtrot-dev";
 
     /// <summary>
     /// What the core bootstrap's KEDA and Prometheus stack charts install, made sure of before the journey (the
@@ -157,10 +157,10 @@ public sealed class EndpointJourneys(PortalInABrowser portal, ITestOutputHelper 
         var services = scope.ServiceProvider;
         var system = PortalActor.System;
         await services.GetRequiredService<TeamService>().CreateTeamAsync(system,
-            new NewTeam(Team, "Team Delta", "Serves vision and text models.", "CC-4004", $"founder-{Team}@example.test"), default);
+            new NewTeam(Team, "Team Foxtrot", "Serves vision and text models.", "CC-4004", $"founder-{Team}@example.test"), default);
         await services.GetRequiredService<MemberService>().AddMemberAsync(system, Team, "dora@example.test", TeamRole.Owner, default);
         var environment = await services.GetRequiredService<EnvironmentService>().RegisterAsync(system, Team,
-            new NewEnvironment(EnvironmentName.Dev, "410987654321", "eu-west-1", "arn:aws:iam::410987654321:role/delta-provisioner", null), default);
+            new NewEnvironment(EnvironmentName.Dev, "510987654321", "eu-west-1", "arn:aws:iam::510987654321:role/foxtrot-provisioner", null), default);
         var clusters = services.GetRequiredService<ClusterService>();
         await clusters.RequestClusterAsync(system, Team,
             new NewCluster(ClusterName, EnvironmentName.Dev, [new NodePoolSpec("general", ["m5.large"], CapacityType.OnDemand, 1, 2, 3)], null), default);
