@@ -252,13 +252,17 @@ public sealed class EndpointReconciler(
 
         var wanted = WantedNodeGroups(target.Peers);
         var actor = PortalActor.System with { Name = $"system (endpoint {target.TeamSlug}/{target.Cluster.Name}/{target.Endpoint.Name})" };
+        var row = target.Cluster.NodePools.FirstOrDefault(p => p.Name == pool);
         if (await clusters.SetEndpointNodePoolsAsync(actor, target.Cluster.Id, wanted, DescribePools(wanted), ct))
         {
-            result.Condition(CapacityReady, ConditionStatus.False, "Requested", $"Asked cluster '{target.Cluster.Name}' for GPU node pools: {DescribePools(wanted)}.")
-                .Event("capacity", EventOutcome.Started, $"Asked cluster '{target.Cluster.Name}' for GPU node pools: {DescribePools(wanted)}.");
-            return result.Progress(phase, $"Waiting for the cluster to add node pool {pool} ({need.GpuType.Name}).", Timing.PollInterval);
+            result.Event("capacity", EventOutcome.Started, $"Asked cluster '{target.Cluster.Name}' for GPU node pools: {DescribePools(wanted)}.");
+            // A change to other pools (a peer's pool going away) or a resize of ours leaves this endpoint served: carry on.
+            if (row?.ObservedStatus != "ACTIVE")
+            {
+                result.Condition(CapacityReady, ConditionStatus.False, "Requested", $"Asked cluster '{target.Cluster.Name}' for GPU node pools: {DescribePools(wanted)}.");
+                return result.Progress(phase, $"Waiting for the cluster to add node pool {pool} ({need.GpuType.Name}).", Timing.PollInterval);
+            }
         }
-        var row = target.Cluster.NodePools.FirstOrDefault(p => p.Name == pool);
         if (row?.ObservedStatus != "ACTIVE")
         {
             result.Condition(CapacityReady, ConditionStatus.False, "Waiting", $"Node pool {pool} is {(row?.ObservedStatus ?? "being created").ToLowerInvariant()}.");
