@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Clusters;
-using Portal.Core.Tokens;
 
 namespace Portal.Api.Tests.Security;
 
@@ -30,9 +29,6 @@ public sealed record VictimTeam(
     public const string Endpoint = "vserve";
 
     public string Url => $"/api/v1/teams/{Slug}";
-
-    /// <summary>A secret the attached cluster's kubeconfig carries; it must never come back out of the portal.</summary>
-    public string KubeconfigToken { get; init; } = "";
 
     public static async Task<VictimTeam> CreateAsync(ApiFactory api)
     {
@@ -114,10 +110,7 @@ public sealed record VictimTeam(
             overrideReason, VictimTeam.ManagedCluster, VictimTeam.AttachedCluster, VictimTeam.Endpoint,
             .. externalIds, .. clusterIds, .. addonIds, .. endpointIds, .. eksNames,
         ];
-        return new VictimTeam(slug, teamId, owner, maintainer, viewer, outsider, admin, ownerTokenId, Guid.Parse((string)mapping["id"]!), markers)
-        {
-            KubeconfigToken = kubeconfigToken,
-        };
+        return new VictimTeam(slug, teamId, owner, maintainer, viewer, outsider, admin, ownerTokenId, Guid.Parse((string)mapping["id"]!), markers);
     }
 
     public static string Kubeconfig(string token) => $$"""
@@ -153,7 +146,4 @@ public sealed record VictimTeam(
             }),
         },
     };
-
-    /// <summary>A token of <paramref name="user"/> with other scopes (read-only, say).</summary>
-    public static Task<HttpClient> WithScopesAsync(ApiFactory api, TestUser user, TokenScopes scopes) => api.ClientWithScopesAsync(user, scopes);
 }
