@@ -92,7 +92,7 @@ public sealed record BudgetResponse(
         static AmountResponse A(Money m) => new(m.Amount, m.Cents, m.Currency);
         var b = v.Budget;
         return new BudgetResponse(v.Team, b is not null, b?.MonthlyLimit, b?.EnvironmentLimits ?? new Dictionary<string, decimal>(),
-            b?.Currency ?? Money.Usd, b?.ThresholdsPercent ?? [], b?.WebhookUrl, b?.WebhookSecret is not null,
+            b?.Currency ?? Money.Usd, b?.ThresholdsPercent ?? [], WebhookUrls.Redact(b?.WebhookUrl), b?.WebhookSecret is not null,
             v.Scopes.Select(s => new BudgetScopeResponse(s.Scope, A(s.Budget.MonthlyLimit), A(s.Forecast.Spent), A(s.Forecast.Forecast),
                 A(s.Forecast.HourlyRunRate), s.Forecast.HoursElapsed, s.PercentSpent, s.Forecast.CanAlarm,
                 s.Forecast.Forecast.Amount > s.Budget.MonthlyLimit.Amount, s.Budget.ThresholdsPercent, s.NotifiedThresholds,

@@ -36,7 +36,8 @@ public static class CostEndpoints
 
         var budget = api.MapGroup("/teams/{team}/budget").WithTags("Costs").ProducesProblem(StatusCodes.Status404NotFound);
         budget.MapGet("/", GetBudgetAsync).WithName("GetBudget")
-            .WithSummary("The team's monthly budget with this month's spend, forecast and the thresholds already notified.");
+            .WithSummary("The team's monthly budget with this month's spend, forecast and the thresholds already notified. " +
+                         "The webhook URL's credentials (user info, query values) are masked; sending the masked URL back keeps them.");
         budget.MapPut("/", PutBudgetAsync).WithName("PutBudget")
             .WithSummary("Set the team's budget (maintainers and owners). Honours If-Match.")
             .ProducesValidationProblem()

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Portal.Api.Idempotency;
 using Portal.Api.Infrastructure;
 using Portal.Api.Teams;
 using Portal.Core.Common;
@@ -22,7 +23,8 @@ public static class EnvironmentEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         environments.MapGet("/", ListAsync).WithName("ListEnvironments").ProducesValidationProblem();
         environments.MapPost("/", RegisterAsync).WithName("RegisterEnvironment")
-            .WithSummary("Register an environment (owners). The response is the only one showing the full external id.")
+            .WithSummary("Register an environment (owners). The response is the only one showing the full external id (an Idempotency-Key replay has externalId: null).")
+            .WithMetadata(new RedactOnReplay("externalId"))
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);

@@ -45,11 +45,14 @@ public sealed class ClusterWorld : IAsyncDisposable
     private readonly string _connectionString;
     private readonly IDictionary<string, string?> _settings;
 
-    private ClusterWorld(EmulatorHost emulator, string connectionString, IDictionary<string, string?> settings)
+    private readonly Action<ILoggingBuilder>? _logging;
+
+    private ClusterWorld(EmulatorHost emulator, string connectionString, IDictionary<string, string?> settings, Action<ILoggingBuilder>? logging)
     {
         Emulator = emulator;
         _connectionString = connectionString;
         _settings = settings;
+        _logging = logging;
     }
 
     public EmulatorHost Emulator { get; }
@@ -66,7 +69,9 @@ public sealed class ClusterWorld : IAsyncDisposable
     /// <summary>The services of the most recently started host.</summary>
     public IServiceProvider Services => _hosts.Last().Services;
 
-    public static async Task<ClusterWorld> CreateAsync(LifecycleOptions? lifecycle = null, IDictionary<string, string?>? settings = null)
+    /// <param name="logging">Extra logging set-up for every worker host (the secrets suite captures all of it).</param>
+    public static async Task<ClusterWorld> CreateAsync(LifecycleOptions? lifecycle = null, IDictionary<string, string?>? settings = null,
+        Action<ILoggingBuilder>? logging = null)
     {
         var emulator = await EmulatorHost.StartAsync(new EmulatorOptions
         {
@@ -102,7 +107,7 @@ public sealed class ClusterWorld : IAsyncDisposable
             ["Jobs:WorkerCount"] = "4",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        var world = new ClusterWorld(emulator, await PostgresServer.CreateEmptyDatabaseAsync(), all);
+        var world = new ClusterWorld(emulator, await PostgresServer.CreateEmptyDatabaseAsync(), all, logging);
         await world.StartWorkerAsync();
         await world.ArrangeTeamAsync();
         return world;
@@ -117,6 +122,7 @@ public sealed class ClusterWorld : IAsyncDisposable
         {
             logging.AddProvider(new ReconcilerLogSink(name, ReconcilerLog));
             logging.AddFilter<ReconcilerLogSink>(typeof(ClusterReconciler).FullName, LogLevel.Debug);
+            _logging?.Invoke(logging);
         }));
         _hosts.Add(host);
         // Building the host starts it: migrations, then the Hangfire server.

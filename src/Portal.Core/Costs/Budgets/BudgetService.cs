@@ -97,7 +97,7 @@ public sealed class BudgetService(
             .ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value);
         budget.Currency = change.Currency;
         budget.ThresholdsPercent = (change.Thresholds ?? Budget.DefaultThresholds).Distinct().Order().ToList();
-        budget.WebhookUrl = string.IsNullOrWhiteSpace(change.WebhookUrl) ? null : change.WebhookUrl;
+        budget.WebhookUrl = string.IsNullOrWhiteSpace(change.WebhookUrl) ? null : WebhookUrls.Resolve(change.WebhookUrl, budget.WebhookUrl);
         // An omitted secret keeps the stored one (it is never read back); an empty string removes it.
         if (change.WebhookSecret is not null) budget.WebhookSecret = change.WebhookSecret.Length == 0 ? null : change.WebhookSecret;
         budget.UpdatedAt = now;
@@ -278,7 +278,7 @@ public sealed class BudgetService(
 
     private static object Snapshot(TeamBudget b) => new
     {
-        b.MonthlyLimit, b.EnvironmentLimits, b.Currency, thresholds = b.ThresholdsPercent, b.WebhookUrl,
+        b.MonthlyLimit, b.EnvironmentLimits, b.Currency, thresholds = b.ThresholdsPercent, webhookUrl = WebhookUrls.Redact(b.WebhookUrl),
         // Redacted by AuditLog by name; recorded only as "set or not".
         secret = b.WebhookSecret is null ? null : "set",
     };

@@ -116,7 +116,7 @@ public sealed class BudgetWebhook(HttpClient http, IOptions<BudgetWebhookOptions
                 if (response.IsSuccessStatusCode) return new WebhookDelivery(true, attempt, status, null);
                 if (!IsTransient(response.StatusCode))
                 {
-                    logger.LogWarning("Budget webhook {Url} refused {Id} with {Status}; not retried", url, payload.Id, status);
+                    logger.LogWarning("Budget webhook {Url} refused {Id} with {Status}; not retried", WebhookUrls.Redact(url.OriginalString), payload.Id, status);
                     return new WebhookDelivery(false, attempt, status, $"the receiver answered {status}");
                 }
                 error = $"the receiver answered {status}";
@@ -131,9 +131,9 @@ public sealed class BudgetWebhook(HttpClient http, IOptions<BudgetWebhookOptions
                 status = null;
                 error = e.Message;
             }
-            logger.LogInformation("Budget webhook {Url} attempt {Attempt} for {Id} failed: {Error}", url, attempt, payload.Id, error);
+            logger.LogInformation("Budget webhook {Url} attempt {Attempt} for {Id} failed: {Error}", WebhookUrls.Redact(url.OriginalString), attempt, payload.Id, error);
         }
-        logger.LogWarning("Budget webhook {Url} gave up on {Id} after {Attempts} attempts: {Error}", url, payload.Id, o.MaxAttempts, error);
+        logger.LogWarning("Budget webhook {Url} gave up on {Id} after {Attempts} attempts: {Error}", WebhookUrls.Redact(url.OriginalString), payload.Id, o.MaxAttempts, error);
         return new WebhookDelivery(false, o.MaxAttempts, status, error);
     }
 
