@@ -26,6 +26,9 @@ public sealed class MotoCompatibilityTests(Moto moto) : IClassFixture<Moto>, IAs
             ["Cloud:AccessKeyId"] = "AKIAMOTOPORTAL000000",
             ["Cloud:SecretAccessKey"] = "moto-secret",
             ["Cloud:RetryBaseDelay"] = "00:00:00.050",
+            // moto is one Python process: on a loaded CI machine an attempt can outlast the 30 s default, and the
+            // retried create then finds the first one done ("already exists"). Patience, not a retry, is right here.
+            ["Cloud:RequestTimeout"] = "00:03:00",
         });
         return Task.CompletedTask;
     }
