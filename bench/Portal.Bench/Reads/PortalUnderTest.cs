@@ -32,6 +32,8 @@ public sealed class PortalUnderTest : WebApplicationFactory<Program>
 
     public static PortalUnderTest Start(string connectionString)
     {
+        // WebApplicationFactory looks for the app's folder next to a test assembly; a benchmark exe names it instead.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_WEB", Path.Combine(BenchPaths.Root, "src", "Portal.Web"));
         var host = new PortalUnderTest(connectionString);
         var port = PostgresServer.FreePort();
         host.BaseUrl = $"http://127.0.0.1:{port}";
