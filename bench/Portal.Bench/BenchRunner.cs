@@ -18,7 +18,12 @@ namespace Portal.Bench;
 public static class BenchRunner
 {
     /// <summary>Every benchmark, in the order they run. Add new ones here.</summary>
-    private static IReadOnlyList<IBenchmark> All() => [];
+    private static IReadOnlyList<IBenchmark> All() =>
+    [
+        new Reads.ReadApiBenchmark(),
+        new Ui.UiBenchmark(),
+        new Reads.ReadScalingBenchmark(),
+    ];
 
     public static async Task<int> RunAsync(string[] args)
     {

@@ -42,13 +42,16 @@ public static class TeamAccess
         bool track = false, TokenScopes? requiredScope = null)
     {
         var query = track ? db.Teams : db.Teams.AsNoTracking();
-        var team = await query.FirstOrDefaultAsync(t => t.Slug == teamSlug, ct);
-        if (team is null) throw new NotFoundException("Team", teamSlug);
-
-        TeamRole? role = await db.Memberships.AsNoTracking()
-            .Where(m => m.TeamId == team.Id && m.UserId == actor.UserId)
-            .Select(m => (TeamRole?)m.Role)
+        // The team and the caller's role in one round trip: this runs on every team-scoped call.
+        var found = await query.Where(t => t.Slug == teamSlug)
+            .Select(t => new
+            {
+                Team = t,
+                Role = db.Memberships.Where(m => m.TeamId == t.Id && m.UserId == actor.UserId).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
+            })
             .FirstOrDefaultAsync(ct);
+        if (found is null) throw new NotFoundException("Team", teamSlug);
+        var (team, role) = (found.Team, found.Role);
 
         if (role is null && !actor.IsPlatformAdmin) throw new NotFoundException("Team", teamSlug);
 

@@ -71,12 +71,18 @@ public sealed class ClusterService(
         var after = Cursor.Decode(query.Cursor);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Read, ct);
-        var clusters = db.Clusters.AsNoTracking().Include(c => c.NodePools).Where(c => c.TeamId == grant.Team.Id);
+        var clusters = db.Clusters.AsNoTracking().Where(c => c.TeamId == grant.Team.Id);
         if (after is not null) clusters = clusters.Where(c => string.Compare(c.Name, after) > 0);
-        var rows = await clusters.OrderBy(c => c.Name).Take(limit + 1).AsSplitQuery().ToListAsync(ct);
-        var environments = await db.Environments.AsNoTracking().Where(e => e.TeamId == grant.Team.Id)
-            .ToDictionaryAsync(e => e.Id, e => e.Name, ct);
-        var views = rows.Select(c => View(c, teamSlug, environments[c.EnvironmentId])).ToList();
+        // One round trip for the page, its node pools and each cluster's environment name (reads are the hot path).
+        var rows = await clusters.OrderBy(c => c.Name).Take(limit + 1)
+            .Select(c => new
+            {
+                Cluster = c,
+                Pools = c.NodePools.ToList(),
+                Environment = db.Environments.Where(e => e.Id == c.EnvironmentId).Select(e => e.Name).First(),
+            })
+            .ToListAsync(ct);
+        var views = rows.Select(r => View(r.Cluster, r.Pools, teamSlug, r.Environment)).ToList();
         return Cursor.ToPage(views, limit, v => v.Cluster.Name);
     }
 
@@ -84,8 +90,16 @@ public sealed class ClusterService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Read, ct);
-        var cluster = await FindAsync(db, grant.Team.Id, teamSlug, name, track: false, ct);
-        return View(cluster, teamSlug, await EnvironmentNameAsync(db, cluster, ct));
+        var found = await db.Clusters.AsNoTracking().Where(c => c.TeamId == grant.Team.Id && c.Name == name)
+                        .Select(c => new
+                        {
+                            Cluster = c,
+                            Pools = c.NodePools.ToList(),
+                            Environment = db.Environments.Where(e => e.Id == c.EnvironmentId).Select(e => e.Name).First(),
+                        })
+                        .FirstOrDefaultAsync(ct)
+                    ?? throw new NotFoundException("Cluster", Target(teamSlug, name));
+        return View(found.Cluster, found.Pools, teamSlug, found.Environment);
     }
 
     /// <summary>
@@ -604,6 +618,12 @@ public sealed class ClusterService(
 
     private static async Task<EnvironmentName> EnvironmentNameAsync(PortalDbContext db, Cluster cluster, CancellationToken ct) =>
         await db.Environments.Where(e => e.Id == cluster.EnvironmentId).Select(e => e.Name).FirstAsync(ct);
+
+    private static ClusterView View(Cluster cluster, List<NodePool> pools, string teamSlug, EnvironmentName environment)
+    {
+        cluster.NodePools = pools;
+        return View(cluster, teamSlug, environment);
+    }
 
     private static ClusterView View(Cluster cluster, string teamSlug, EnvironmentName environment)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -29,6 +30,17 @@ public sealed class TokenService(
 
     /// <summary>The default of <see cref="TokenOptions.LastUsedGranularitySeconds"/>.</summary>
     public static readonly TimeSpan LastUsedGranularity = TimeSpan.FromMinutes(1);
+
+    /// <summary>Beyond this many cached tokens the cache starts over: a bound on memory, not an eviction policy.</summary>
+    private const int MaxCachedTokens = 10_000;
+
+    /// <summary>
+    /// Tokens verified in the last <see cref="TokenOptions.AuthenticationCacheSeconds"/>, by secret hash: a busy script
+    /// costs one look-up per few seconds instead of one per call. Only hashes are keys, never secrets.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, VerifiedToken> _verified = new(StringComparer.Ordinal);
+
+    private sealed record VerifiedToken(ApiToken Token, User User, DateTimeOffset VerifiedAt);
 
     public async Task<Page<ApiToken>> ListAsync(PortalActor actor, string? cursor, int? limit, CancellationToken ct)
     {
@@ -120,6 +132,7 @@ public sealed class TokenService(
         token.RevokedAt = clock.GetUtcNow();
         AuditLog.Record(db, actor, token.RevokedAt.Value, "token.revoke", "token", token.Id.ToString(), null, before, Snapshot(token));
         await db.SaveOrConflictAsync("Token", ct);
+        _verified.TryRemove(token.SecretHash, out _);
         return token;
     }
 
@@ -131,18 +144,35 @@ public sealed class TokenService(
     {
         if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal) || secret.Length > 200) return null;
         var hash = Hash(secret);
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.Include(t => t.User).FirstOrDefaultAsync(t => t.SecretHash == hash, ct);
         var now = clock.GetUtcNow();
+        var cacheFor = TimeSpan.FromSeconds(options.Value.AuthenticationCacheSeconds);
+        if (_verified.TryGetValue(hash, out var verified))
+        {
+            // Expiry is checked on every call; a stale entry (or one whose last-use is due) goes back to the database.
+            if (now - verified.VerifiedAt < cacheFor && verified.Token.ExpiresAt > now && !LastUseDue(verified.Token, now))
+                return (verified.Token, verified.User);
+            _verified.TryRemove(hash, out _);
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.AsNoTracking().Include(t => t.User).FirstOrDefaultAsync(t => t.SecretHash == hash, ct);
         if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now) return null;
-        if (token.LastUsedAt is null || now - token.LastUsedAt >= TimeSpan.FromSeconds(options.Value.LastUsedGranularitySeconds))
+        if (LastUseDue(token, now))
         {
             // A plain UPDATE without the concurrency token: last-used is bookkeeping and must never fail a request.
             await db.ApiTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
             token.LastUsedAt = now;
         }
+        if (cacheFor > TimeSpan.Zero)
+        {
+            if (_verified.Count >= MaxCachedTokens) _verified.Clear();
+            _verified[hash] = new VerifiedToken(token, token.User!, now);
+        }
         return (token, token.User!);
     }
+
+    private bool LastUseDue(ApiToken token, DateTimeOffset now) =>
+        token.LastUsedAt is null || now - token.LastUsedAt >= TimeSpan.FromSeconds(options.Value.LastUsedGranularitySeconds);
 
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

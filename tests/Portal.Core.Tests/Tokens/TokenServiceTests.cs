@@ -71,6 +71,49 @@ public abstract class TokenServiceTests(PortalDatabaseFixture database) : Servic
         Assert.Null(await Tokens.AuthenticateAsync(created.Secret, Ct));
     }
 
+    [Fact]
+    public async Task Authenticate_RevokedWhileCached_ReturnsNullAtOnce()
+    {
+        var (_, actor) = await SignInAsync("scripter");
+        var created = await Tokens.CreateAsync(actor, new NewToken("ci", TokenScopes.Read, null), Ct);
+        Assert.NotNull(await Tokens.AuthenticateAsync(created.Secret, Ct));
+
+        await Tokens.RevokeAsync(actor, created.Token.Id, Ct);
+
+        Assert.Null(await Tokens.AuthenticateAsync(created.Secret, Ct));
+    }
+
+    [Fact]
+    public async Task Authenticate_RevokedByAnotherProcess_IsTrustedOnlyUntilTheCacheTimeRunsOut()
+    {
+        var (_, actor) = await SignInAsync("scripter");
+        var created = await Tokens.CreateAsync(actor, new NewToken("ci", TokenScopes.Read, null), Ct);
+        Assert.NotNull(await Tokens.AuthenticateAsync(created.Secret, Ct));
+        // Another portal process revokes it: this process's cache does not hear of it.
+        await using (var db = Database.CreateContext())
+            await db.ApiTokens.Where(t => t.Id == created.Token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, Clock.GetUtcNow()), Ct);
+
+        Clock.Advance(TimeSpan.FromSeconds(new TokenOptions().AuthenticationCacheSeconds) - TimeSpan.FromMilliseconds(1));
+        Assert.NotNull(await Tokens.AuthenticateAsync(created.Secret, Ct));
+        Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(await Tokens.AuthenticateAsync(created.Secret, Ct));
+    }
+
+    [Fact]
+    public async Task Authenticate_WithTheCacheOff_SeesAnotherProcesssRevocationAtOnce()
+    {
+        using var services = PortalServices.Create(Database.Options, settings: new Dictionary<string, string?> { ["Tokens:AuthenticationCacheSeconds"] = "0" });
+        var tokens = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TokenService>(services);
+        var (_, actor) = await SignInAsync("scripter");
+        var created = await tokens.CreateAsync(actor, new NewToken("ci", TokenScopes.Read, null), Ct);
+        Assert.NotNull(await tokens.AuthenticateAsync(created.Secret, Ct));
+
+        await using (var db = Database.CreateContext())
+            await db.ApiTokens.Where(t => t.Id == created.Token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, Clock.GetUtcNow()), Ct);
+
+        Assert.Null(await tokens.AuthenticateAsync(created.Secret, Ct));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("ucp_pat_")]

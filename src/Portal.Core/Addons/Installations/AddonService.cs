@@ -464,10 +464,13 @@ public sealed class AddonService(
 
     private static async Task<(Cluster Cluster, EnvironmentName Environment)> FindClusterAsync(PortalDbContext db, Guid teamId, string teamSlug, string name, CancellationToken ct)
     {
-        var cluster = await db.Clusters.AsNoTracking().FirstOrDefaultAsync(c => c.TeamId == teamId && c.Name == name, ct)
-                      ?? throw new NotFoundException("Cluster", $"{teamSlug}/{name}");
-        var environment = await db.Environments.Where(e => e.Id == cluster.EnvironmentId).Select(e => e.Name).FirstAsync(ct);
-        return (cluster, environment);
+        // The cluster and its environment's name in one round trip.
+        var found = await (from c in db.Clusters.AsNoTracking()
+                           join e in db.Environments on c.EnvironmentId equals e.Id
+                           where c.TeamId == teamId && c.Name == name
+                           select new { Cluster = c, Environment = e.Name }).FirstOrDefaultAsync(ct)
+                    ?? throw new NotFoundException("Cluster", $"{teamSlug}/{name}");
+        return (found.Cluster, found.Environment);
     }
 
     private static async Task<AddonInstallation> FindAsync(PortalDbContext db, Cluster cluster, string teamSlug, string addonId, bool track, CancellationToken ct)
