@@ -112,6 +112,7 @@ public sealed class CostReports(IDbContextFactory<PortalDbContext> contexts, Tim
         var rows = db.CostLines.AsNoTracking().Where(l => l.HourUnixMs >= fromMs && l.HourUnixMs < toMs);
         if (teamIds is not null) rows = rows.Where(l => teamIds.Contains(l.TeamId));
 
+        // Ordered only so that the limit is well defined (EF warns about a limit without an order).
         var buckets = await Aggregate(rows, query.GroupBy, query.Granularity == CostGranularity.Hour ? HourMs : DayMs)
             .Take(MaxBuckets + 1).ToListAsync(ct);
         if (buckets.Count > MaxBuckets)
@@ -138,22 +139,27 @@ public sealed class CostReports(IDbContextFactory<PortalDbContext> contexts, Tim
     {
         CostGrouping.Team => rows
             .GroupBy(l => new { Period = l.HourUnixMs - l.HourUnixMs % bucketMs, l.Team, Idle = l.Category == CostCategory.Idle, l.Estimated, l.Currency })
+            .OrderBy(g => g.Key.Period)
             .Select(g => new CostBucket(g.Key.Period, g.Key.Team, null, null, null, null, g.Key.Idle, g.Key.Estimated, g.Key.Currency,
                 g.Sum(l => l.Amount))),
         CostGrouping.Environment => rows
             .GroupBy(l => new { Period = l.HourUnixMs - l.HourUnixMs % bucketMs, l.Team, l.Environment, Idle = l.Category == CostCategory.Idle, l.Estimated, l.Currency })
+            .OrderBy(g => g.Key.Period)
             .Select(g => new CostBucket(g.Key.Period, g.Key.Team, g.Key.Environment, null, null, null, g.Key.Idle, g.Key.Estimated, g.Key.Currency,
                 g.Sum(l => l.Amount))),
         CostGrouping.Cluster => rows
             .GroupBy(l => new { Period = l.HourUnixMs - l.HourUnixMs % bucketMs, l.Team, l.Environment, l.Cluster, Idle = l.Category == CostCategory.Idle, l.Estimated, l.Currency })
+            .OrderBy(g => g.Key.Period)
             .Select(g => new CostBucket(g.Key.Period, g.Key.Team, g.Key.Environment, g.Key.Cluster, null, null, g.Key.Idle, g.Key.Estimated, g.Key.Currency,
                 g.Sum(l => l.Amount))),
         CostGrouping.NodePool => rows
             .GroupBy(l => new { Period = l.HourUnixMs - l.HourUnixMs % bucketMs, l.Team, l.Environment, l.Cluster, l.NodePool, Idle = l.Category == CostCategory.Idle, l.Estimated, l.Currency })
+            .OrderBy(g => g.Key.Period)
             .Select(g => new CostBucket(g.Key.Period, g.Key.Team, g.Key.Environment, g.Key.Cluster, g.Key.NodePool, null, g.Key.Idle, g.Key.Estimated,
                 g.Key.Currency, g.Sum(l => l.Amount))),
         _ => rows
             .GroupBy(l => new { Period = l.HourUnixMs - l.HourUnixMs % bucketMs, l.Team, l.Cluster, l.Endpoint, Idle = l.Category == CostCategory.Idle, l.Estimated, l.Currency })
+            .OrderBy(g => g.Key.Period)
             .Select(g => new CostBucket(g.Key.Period, g.Key.Team, null, g.Key.Cluster, null, g.Key.Endpoint, g.Key.Idle, g.Key.Estimated, g.Key.Currency,
                 g.Sum(l => l.Amount))),
     };
