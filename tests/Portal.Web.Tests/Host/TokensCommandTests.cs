@@ -48,7 +48,8 @@ public sealed class TokensCommandTests
         await services.GetRequiredService<UserService>().SignInAsync(new SignInIdentity("ops|erin", "erin@example.test", "Erin", []), default);
 
         // The environment names another (empty) database; the override after the command wins, as `dotnet run -- --Key=value` does for the portal.
-        var (exit, stdout, stderr) = await RunPortalAsync(SqliteDatabase.NewPath(), "tokens", "create", "--user", "ops|erin", $"--Database:SqlitePath={path}");
+        var (exit, stdout, stderr) = await RunPortalAsync(SqliteDatabase.NewPath(), "tokens", "create", "--user", "ops|erin", "--scopes", "read",
+            $"--Database:SqlitePath={path}");
 
         Assert.True(exit == 0, stderr);
         var secret = stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(TokenService.SecretPrefix));

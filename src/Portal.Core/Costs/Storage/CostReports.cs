@@ -123,6 +123,14 @@ public sealed class CostReports(IDbContextFactory<PortalDbContext> contexts, Tim
         return Assemble(buckets, sources, query with { From = from, To = to });
     }
 
+    /// <summary>The end of the last metered hour (what reports can show so far), or null before the first metering run.</summary>
+    public async Task<DateTimeOffset?> MeteredThroughAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var mark = await db.MeteringWatermarks.AsNoTracking().FirstOrDefaultAsync(w => w.Name == MeteringWatermark.Hourly, ct);
+        return mark is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(mark.LastMeteredHourUnixMs).AddHours(1);
+    }
+
     /// <summary>The report of already-filtered lines, summed in memory the way the database sums them (what tests check sums with).</summary>
     public static CostReport Build(IReadOnlyList<CostLine> lines, CostQuery query) =>
         Assemble(
