@@ -19,16 +19,42 @@ public static class PortalCommands
                Portal.Web costs meter --from <ISO 8601> --to <ISO 8601>
         Meters every whole UTC hour starting in [from, to) that has ended (re-metering replaces an hour), from the
         clusters' state observed now, then evaluates budgets and sends their notifications.
+
+        Configuration keys can follow as for the portal itself (--Database:SqlitePath=/tmp/portal.db), so a command
+        opens the same database and emulator state as the portal it serves.
         """;
 
     public static async Task<bool> TryRunAsync(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("tokens" or "costs")) return false;
-        Environment.ExitCode = args[0] == "tokens" ? await RunTokensAsync(args[1..]) : await RunCostsAsync(args[1..]);
+        var (commandArgs, configuration) = SplitConfiguration(args[1..]);
+        Environment.ExitCode = args[0] == "tokens" ? await RunTokensAsync(commandArgs, configuration) : await RunCostsAsync(commandArgs, configuration);
         return true;
     }
 
-    private static async Task<int> RunTokensAsync(string[] args)
+    /// <summary>
+    /// Separates configuration overrides (<c>--Section:Key=value</c> or <c>--Section:Key value</c>: a colon in the name)
+    /// from the command's own options, which have plain names.
+    /// </summary>
+    internal static (string[] Command, string[] Configuration) SplitConfiguration(string[] args)
+    {
+        var command = new List<string>();
+        var configuration = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i].Split('=', 2)[0];
+            if (!name.StartsWith("--", StringComparison.Ordinal) || !name.Contains(':', StringComparison.Ordinal))
+            {
+                command.Add(args[i]);
+                continue;
+            }
+            configuration.Add(args[i]);
+            if (!args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Length) configuration.Add(args[++i]);
+        }
+        return ([.. command], [.. configuration]);
+    }
+
+    private static async Task<int> RunTokensAsync(string[] args, string[] configuration)
     {
         if (args.Length == 0 || args[0] != "create") { Console.Error.WriteLine(Usage); return 2; }
         var options = ParseOptions(args[1..]);
@@ -39,8 +65,8 @@ public static class PortalCommands
             return 2;
         }
 
-        // Everything after the command is ours; configuration comes from appsettings and the environment as usual.
-        var builder = Host.CreateApplicationBuilder([]);
+        // Configuration comes from appsettings and the environment as usual, plus the overrides given after the command.
+        var builder = Host.CreateApplicationBuilder(configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPortalCore();
         using var host = builder.Build();
@@ -69,7 +95,7 @@ public static class PortalCommands
         }
     }
 
-    private static async Task<int> RunCostsAsync(string[] args)
+    private static async Task<int> RunCostsAsync(string[] args, string[] configuration)
     {
         if (args.Length == 0 || args[0] != "meter") { Console.Error.WriteLine(Usage); return 2; }
         var options = ParseOptions(args[1..]);
@@ -87,7 +113,7 @@ public static class PortalCommands
 
         // The portal's own database and cloud wiring (in the embedded mode: the emulator with its state file), on a
         // throwaway loopback port so a running portal's port is not needed. No Hangfire: the command does the job's work itself.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configuration });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddPortalDatabase();

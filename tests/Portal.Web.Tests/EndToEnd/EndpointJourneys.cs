@@ -173,8 +173,17 @@ public sealed class EndpointJourneys(PortalInABrowser portal, ITestOutputHelper 
             await Task.Delay(200);
         }
 
+        await InstallCoreCrdsAsync(services, environment, cluster);
+    }
+
+    /// <summary>
+    /// Makes sure the CRDs the core bootstrap's KEDA and Prometheus stack would install are in the cluster, so
+    /// endpoints (ScaledObject, ServiceMonitor) can be applied: what a journey with endpoints takes as given.
+    /// </summary>
+    internal static async Task InstallCoreCrdsAsync(IServiceProvider services, TeamEnvironment environment, Cluster cluster)
+    {
         var session = await services.GetRequiredService<AwsSessions>()
-            .AssumeAsync(environment.ProvisionerRoleArn, environment.ExternalId, environment.Region, "journey-4", default);
+            .AssumeAsync(environment.ProvisionerRoleArn, environment.ExternalId, environment.Region, "journey-crds", default);
         using var kubernetes = services.GetRequiredService<KubernetesClientFactory>()
             .Create(session, cluster.EksName, cluster.KubernetesEndpoint!, cluster.CertificateAuthority!);
         var specs = KubernetesSpecs.FindSpecsDirectory() ?? throw new InvalidOperationException("shared/specs not found above the test binaries.");

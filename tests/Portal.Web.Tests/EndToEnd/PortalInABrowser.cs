@@ -30,6 +30,8 @@ public sealed class PortalInABrowser : IAsyncLifetime
     public static readonly (int Width, int Height) Desktop = (1280, 800);
     public static readonly (int Width, int Height) Narrow = (400, 800);
 
+    private const float SignInTimeoutMs = 60_000;
+
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
@@ -122,7 +124,9 @@ public sealed class PortalInABrowser : IAsyncLifetime
         var nextStop = page.Locator("input[name=login], button.login-submit, [data-interactive=true]").First;
         for (var step = 0; step < 3; step++)
         {
-            await nextStop.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            // Longer than the default: the first callback of a fresh host (token exchange, first sign-in's writes, the
+            // circuit's start) took over 15 s on a loaded 2-core machine.
+            await nextStop.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = SignInTimeoutMs });
             if (IsPortal(page.Url)) break;
             if (await page.Locator("input[name=login]").CountAsync() > 0)
             {

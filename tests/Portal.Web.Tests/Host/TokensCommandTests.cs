@@ -41,6 +41,22 @@ public sealed class TokensCommandTests
     }
 
     [Fact]
+    public async Task TokensCreate_TakesConfigurationOverridesAfterTheCommand_AsThePortalDoes()
+    {
+        var path = await SqliteDatabase.CreateMigratedAsync();
+        await using var services = PortalServices.Create(SqliteDatabase.Options(path));
+        await services.GetRequiredService<UserService>().SignInAsync(new SignInIdentity("ops|erin", "erin@example.test", "Erin", []), default);
+
+        // The environment names another (empty) database; the override after the command wins, as `dotnet run -- --Key=value` does for the portal.
+        var (exit, stdout, stderr) = await RunPortalAsync(SqliteDatabase.NewPath(), "tokens", "create", "--user", "ops|erin", "--scopes", "read",
+            $"--Database:SqlitePath={path}");
+
+        Assert.True(exit == 0, stderr);
+        var secret = stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(TokenService.SecretPrefix));
+        Assert.NotNull(await services.GetRequiredService<TokenService>().AuthenticateAsync(secret, default));
+    }
+
+    [Fact]
     public async Task TokensCreate_WithoutAUser_PrintsUsage()
     {
         var (exit, _, stderr) = await RunPortalAsync(SqliteDatabase.NewPath(), "tokens", "create");

@@ -8,6 +8,7 @@ using Portal.Core.Costs.Storage;
 using Portal.Core.Endpoints.Rendering;
 using Portal.Core.Endpoints.Spec;
 using Portal.Core.Persistence;
+using Portal.Core.Reconciliation;
 
 namespace Portal.Core.Costs.Metering;
 
@@ -38,6 +39,7 @@ public sealed class CostMetering(
     GpuTypes gpuTypes,
     IOptions<CostOptions> options,
     IOptions<ClusterOptions> clusterOptions,
+    IOptions<EnvironmentRoleHooks> roleHooks,
     TimeProvider clock,
     ILogger<CostMetering> logger)
 {
@@ -168,6 +170,9 @@ public sealed class CostMetering(
             }
             try
             {
+                // As the reconcilers do: in the embedded mode the hook registers the role with the in-process emulator,
+                // which a fresh process (the `costs meter` command, a restarted portal) has not done yet.
+                await roleHooks.Value.BeforeAssumeRoleAsync(environment, ct);
                 var session = await sessions.AssumeAsync(environment.ProvisionerRoleArn, environment.ExternalId, environment.Region, ActingUser, ct);
                 var described = await eks.TryDescribeClusterAsync(session, cluster.EksName, ct);
                 if (described is null) continue; // gone from the account: nothing runs, nothing to bill

@@ -1,3 +1,5 @@
+using Portal.Core.Environments;
+
 namespace Portal.Core.Costs.Metering;
 
 public enum CostGrouping
@@ -22,16 +24,22 @@ public static class CostRollup
     /// ("(cluster)" for the control plane, "(idle)" for unclaimed GPUs, "(not an endpoint)" for the rest), so every
     /// grouping sums to the same total.
     /// </summary>
-    public static string KeyOf(CostLine line, CostGrouping by) => by switch
+    public static string KeyOf(CostLine line, CostGrouping by) =>
+        KeyOf(by, line.Team, line.Environment, line.Cluster, line.NodePool, line.Endpoint, line.Category == CostCategory.Idle);
+
+    /// <summary>The same key from the columns it depends on (what a report aggregated in SQL has left of its lines).</summary>
+    public static string KeyOf(CostGrouping by, string team, EnvironmentName? environment, string? cluster, string? nodePool, string? endpoint, bool idle) => by switch
     {
-        CostGrouping.Team => line.Team,
-        CostGrouping.Environment => $"{line.Team}/{line.Environment.ToString().ToLowerInvariant()}",
-        CostGrouping.Cluster => $"{line.Team}/{line.Environment.ToString().ToLowerInvariant()}/{line.Cluster}",
-        CostGrouping.NodePool => $"{line.Team}/{line.Environment.ToString().ToLowerInvariant()}/{line.Cluster}/{line.NodePool ?? "(cluster)"}",
-        _ => line.Endpoint is { } endpoint ? $"{line.Team}/{line.Cluster}/{endpoint}"
-            : line.Category == CostCategory.Idle ? $"{line.Team}/{line.Cluster}/(idle)"
-            : $"{line.Team}/{line.Cluster}/(not an endpoint)",
+        CostGrouping.Team => team,
+        CostGrouping.Environment => $"{team}/{Lower(environment)}",
+        CostGrouping.Cluster => $"{team}/{Lower(environment)}/{cluster}",
+        CostGrouping.NodePool => $"{team}/{Lower(environment)}/{cluster}/{nodePool ?? "(cluster)"}",
+        _ => endpoint is not null ? $"{team}/{cluster}/{endpoint}"
+            : idle ? $"{team}/{cluster}/(idle)"
+            : $"{team}/{cluster}/(not an endpoint)",
     };
+
+    private static string Lower(EnvironmentName? environment) => environment?.ToString().ToLowerInvariant() ?? "";
 
     public static IReadOnlyList<CostGroup> Rollup(IEnumerable<CostLine> lines, CostGrouping by)
     {
