@@ -37,7 +37,8 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
         }
         var (operation, labels) = match.Value;
         var clusterName = labels.GetValueOrDefault("name") ?? ClusterOfArn(labels.GetValueOrDefault("resourceArn"));
-        calls.Record("eks", operation, clusterName, isWrite: request.Method != "GET");
+        calls.Record("eks", operation, clusterName, isWrite: request.Method != "GET", detail: NodegroupOf(operation, labels, request.Body))
+            .AnsweredBy(context.Response);
 
         if (await AwsRequest.ApplyFaultAsync(faults, "eks", operation, ct) is { } fault)
         {
@@ -97,6 +98,21 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
             // A bug of the emulator answers as AWS's own failures do, so clients show it instead of hanging on retries.
             logger.LogError(e, "EKS {Operation} failed", operation);
             await WriteErrorAsync(context, "ServerException", $"The emulator failed: {e.Message}", clusterName);
+        }
+    }
+
+    /// <summary>The node group a call concerns (the call's detail): from the path, or CreateNodegroup's body.</summary>
+    private static string? NodegroupOf(string operation, Dictionary<string, string> labels, byte[] body)
+    {
+        if (labels.GetValueOrDefault("nodegroupName") is { } name) return name;
+        if (operation != "CreateNodegroup" || body.Length == 0) return null;
+        try
+        {
+            return (string?)(JsonNode.Parse(body) as JsonObject)?["nodegroupName"];
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
         }
     }
 
