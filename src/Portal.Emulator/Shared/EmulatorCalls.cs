@@ -56,6 +56,9 @@ public sealed class EmulatorCalls(TimeProvider clock)
 
     public IReadOnlyList<EmulatorCall> All => _calls.ToArray();
 
+    /// <summary>How many calls so far, without copying them (suites poll it to act at a point in a workload).</summary>
+    public int Total => _calls.Count;
+
     public int Count(string service, string? operation = null, string? cluster = null) =>
         _calls.Count(c => c.Service == service
             && (operation is null || c.Operation == operation)
