@@ -36,8 +36,10 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
             return;
         }
         var (operation, labels) = match.Value;
-        var clusterName = labels.GetValueOrDefault("name") ?? ClusterOfArn(labels.GetValueOrDefault("resourceArn"));
-        calls.Record("eks", operation, clusterName, isWrite: request.Method != "GET", detail: NodegroupOf(operation, labels, request.Body))
+        var clusterName = labels.GetValueOrDefault("name") ?? ClusterOfArn(labels.GetValueOrDefault("resourceArn"))
+            ?? (operation == "CreateCluster" ? BodyMember(request.Body, "name") : null);
+        calls.Record("eks", operation, clusterName, isWrite: request.Method != "GET",
+                detail: labels.GetValueOrDefault("nodegroupName") ?? (operation == "CreateNodegroup" ? BodyMember(request.Body, "nodegroupName") : null))
             .AnsweredBy(context.Response);
 
         if (await AwsRequest.ApplyFaultAsync(faults, "eks", operation, ct) is { } fault)
@@ -101,16 +103,18 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
         }
     }
 
-    /// <summary>The node group a call concerns (the call's detail): from the path, or CreateNodegroup's body.</summary>
-    private static string? NodegroupOf(string operation, Dictionary<string, string> labels, byte[] body)
+    /// <summary>
+    /// A name a create call carries in its body (CreateCluster's cluster, CreateNodegroup's node group), so the counters
+    /// can be filtered by it as by the path's names; null when the body is not readable (it is answered as such later).
+    /// </summary>
+    private static string? BodyMember(byte[] body, string member)
     {
-        if (labels.GetValueOrDefault("nodegroupName") is { } name) return name;
-        if (operation != "CreateNodegroup" || body.Length == 0) return null;
+        if (body.Length == 0) return null;
         try
         {
-            return (string?)(JsonNode.Parse(body) as JsonObject)?["nodegroupName"];
+            return (JsonNode.Parse(body) as JsonObject)?[member] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (JsonException)
         {
             return null;
         }
