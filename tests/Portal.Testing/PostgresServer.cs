@@ -134,6 +134,25 @@ public static class PostgresServer
         return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true";
     }
 
+    /// <summary>
+    /// A server of the caller's own that it may stop and start (the reliability suites restart PostgreSQL under load),
+    /// never the shared one named by <c>PORTAL_TEST_POSTGRES</c>. Stopped and deleted on dispose, or at process exit.
+    /// </summary>
+    public static async Task<PostgresInstance> StartPrivateServerAsync(CancellationToken ct = default)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"portal-pgp-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(dir);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) await RunAsync("chown", ["postgres:postgres", dir], asPostgres: false, ct);
+        var instance = new PostgresInstance(FindBinDirectory(), dir, FreePort(), asRoot);
+        await RunAsync(Path.Combine(instance.BinDirectory, "initdb"), ["-D", instance.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"], asRoot, ct);
+        await instance.StartAsync(ct);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return instance;
+    }
+
+    internal static Task RunPostgresToolAsync(string file, string[] args, bool asPostgres, CancellationToken ct) => RunAsync(file, args, asPostgres, ct);
+
     private static string FindBinDirectory()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')

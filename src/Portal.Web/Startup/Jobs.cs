@@ -52,7 +52,8 @@ public static class Jobs
         // (the test suites do), instead of another host's database or a disposed container.
         builder.Services.AddSingleton<JobStorage>(sp => database.Provider == DatabaseProvider.Postgres
             ? PostgresJobStorage(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString
-                                 ?? throw new InvalidOperationException("Database:Provider is Postgres but no connection string is configured."), production)
+                                 ?? throw new InvalidOperationException("Database:Provider is Postgres but no connection string is configured."), production,
+                sp.GetRequiredService<IOptions<JobsOptions>>().Value)
             : new InMemoryStorage());
         builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((sp, configuration) =>
@@ -114,13 +115,20 @@ public static class Jobs
     }
 
     /// <summary>Hangfire.PostgreSql in its own schema, shared by every portal process on the database.</summary>
-    private static PostgreSqlStorage PostgresJobStorage(string connectionString, bool production)
+    private static PostgreSqlStorage PostgresJobStorage(string connectionString, bool production, JobsOptions jobs)
     {
         var options = new PostgreSqlStorageOptions
         {
             SchemaName = HangfireSchema,
-            // Without it, a job running past the invisibility timeout (30 min) is handed to a second worker.
+            // Without it, a job running past the invisibility timeout is handed to a second worker.
             UseSlidingInvisibilityTimeout = true,
+            // Sliding, a live worker keeps renewing its fetched jobs, so the timeout only decides how long the job of a
+            // killed worker sits in "Processing" before another worker picks it up (Hangfire's default: 30 minutes).
+            InvisibilityTimeout = jobs.InvisibilityTimeout,
+            // Hangfire's distributed locks (the schedule poller's, the recurring scheduler's, the resync's) are rows
+            // without a heartbeat: one held by a killed worker blocks every worker's delayed and recurring jobs until it
+            // is this old (Hangfire.PostgreSql's default: 10 minutes). Their holders finish in well under a second.
+            DistributedLockTimeout = jobs.DistributedLockTimeout,
             // LISTEN/NOTIFY: an enqueued job starts within milliseconds instead of the next poll.
             EnableLongPolling = true,
             PrepareSchemaIfNecessary = true,
@@ -233,6 +241,20 @@ public sealed class JobsOptions
     /// <summary>How long a stopping worker lets running jobs finish; the host waits 5 s longer than this.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// PostgreSQL job storage: how long a job fetched by a worker that died (kill -9, lost node) stays invisible before
+    /// another worker runs it. Live workers renew it while they run a job, so it does not cap a job's duration.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// PostgreSQL job storage: after how long a Hangfire lock counts as abandoned (its holder died). Reconcile
+    /// rescheduling and the resync stall behind an abandoned lock for this long; holders need far less than a second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>

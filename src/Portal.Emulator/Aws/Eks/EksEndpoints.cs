@@ -36,8 +36,11 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
             return;
         }
         var (operation, labels) = match.Value;
-        var clusterName = labels.GetValueOrDefault("name") ?? ClusterOfArn(labels.GetValueOrDefault("resourceArn"));
-        calls.Record("eks", operation, clusterName, isWrite: request.Method != "GET");
+        var clusterName = labels.GetValueOrDefault("name") ?? ClusterOfArn(labels.GetValueOrDefault("resourceArn"))
+            ?? (operation == "CreateCluster" ? BodyMember(request.Body, "name") : null);
+        calls.Record("eks", operation, clusterName, isWrite: request.Method != "GET",
+                detail: labels.GetValueOrDefault("nodegroupName") ?? (operation == "CreateNodegroup" ? BodyMember(request.Body, "nodegroupName") : null))
+            .AnsweredBy(context.Response);
 
         if (await AwsRequest.ApplyFaultAsync(faults, "eks", operation, ct) is { } fault)
         {
@@ -97,6 +100,23 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
             // A bug of the emulator answers as AWS's own failures do, so clients show it instead of hanging on retries.
             logger.LogError(e, "EKS {Operation} failed", operation);
             await WriteErrorAsync(context, "ServerException", $"The emulator failed: {e.Message}", clusterName);
+        }
+    }
+
+    /// <summary>
+    /// A name a create call carries in its body (CreateCluster's cluster, CreateNodegroup's node group), so the counters
+    /// can be filtered by it as by the path's names; null when the body is not readable (it is answered as such later).
+    /// </summary>
+    private static string? BodyMember(byte[] body, string member)
+    {
+        if (body.Length == 0) return null;
+        try
+        {
+            return (JsonNode.Parse(body) as JsonObject)?[member] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

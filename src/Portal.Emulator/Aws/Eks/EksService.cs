@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Portal.Emulator.Aws.Identity;
+using Portal.Emulator.Shared;
 
 namespace Portal.Emulator.Aws.Eks;
 
@@ -13,7 +14,7 @@ public sealed record EksCall(AwsCaller Caller, string BaseUrl);
 /// advance on the emulator's clock. Input arrives already checked against the model; the rules here are the ones
 /// the model cannot express (versions, states, quotas, idempotency).
 /// </summary>
-public sealed class EksService(AwsState state, EmulatorOptions options, TimeProvider clock, CertificateAuthority ca)
+public sealed class EksService(AwsState state, EmulatorOptions options, TimeProvider clock, CertificateAuthority ca, EmulatorCalls calls)
 {
     private static readonly string[] SupportedOperations =
     [
@@ -117,6 +118,7 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
             };
             state.Clusters[cluster.Key] = cluster;
             state.Changed();
+            calls.RecordCreation("eks", "cluster", name, name);
             return new JsonObject { ["cluster"] = ClusterJson(cluster, call) };
         }
     }
@@ -280,6 +282,7 @@ public sealed class EksService(AwsState state, EmulatorOptions options, TimeProv
         };
         cluster.Nodegroups[name] = nodegroup;
         state.Changed();
+        calls.RecordCreation("eks", "nodegroup", cluster.Name, name);
         return new JsonObject { ["nodegroup"] = NodegroupJson(nodegroup) };
     });
 

@@ -45,7 +45,7 @@ public sealed class StsEndpoints(AwsModels models, AccountStore accounts, SigV4V
             return;
         }
         calls.Record("sts", action, null, isWrite: false,
-            detail: action == "AssumeRole" ? parameters.FirstOrDefault(p => p.Key == "RoleSessionName").Value : null);
+            detail: action == "AssumeRole" ? parameters.FirstOrDefault(p => p.Key == "RoleSessionName").Value : null).AnsweredBy(context.Response);
 
         if (await AwsRequest.ApplyFaultAsync(faults, "sts", action, ct) is { } fault)
         {

@@ -28,7 +28,8 @@ public sealed class KubernetesEndpoints(
     // Go's encoder leaves quotes and most characters alone; clients compare messages as text, so do the same.
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private sealed record Route(string Verb, string Resource, bool IsWrite, bool Public, Func<Task> Answer);
+    /// <param name="Object"><c>namespace/name</c> of the object a call concerns, when it names one (the call's detail).</param>
+    private sealed record Route(string Verb, string Resource, bool IsWrite, bool Public, Func<Task> Answer, string? Object = null);
 
     public async Task HandleAsync(HttpContext context, string key, string? path)
     {
@@ -53,11 +54,11 @@ public sealed class KubernetesEndpoints(
         }
         catch (KubeStatusException e)
         {
-            calls.Record("kubernetes", $"{context.Request.Method.ToLowerInvariant()} {string.Join('/', segments)}", cluster.Name, false);
+            calls.Record("kubernetes", $"{context.Request.Method.ToLowerInvariant()} {string.Join('/', segments)}", cluster.Name, false).AnsweredBy(response);
             await WriteAsync(response, e.Code, e.ToStatus());
             return;
         }
-        calls.Record("kubernetes", $"{route.Verb} {route.Resource}", cluster.Name, route.IsWrite);
+        calls.Record("kubernetes", $"{route.Verb} {route.Resource}", cluster.Name, route.IsWrite, route.Object).AnsweredBy(response);
 
         if (!route.Public)
         {
@@ -193,7 +194,8 @@ public sealed class KubernetesEndpoints(
         if (subresource is null && !type.Verbs.Contains(verb) && !(verb == "watch" && type.Verbs.Contains("list")))
             throw KubeStatus.MethodNotAllowed("the server does not allow this method on the requested resource");
         var isWrite = verb is "create" or "update" or "patch" or "delete" or "deletecollection";
-        return new Route(verb, resource, isWrite, false, () => AnswerAsync(context, clusterStore, type, verb, ns, name, subresource));
+        return new Route(verb, resource, isWrite, false, () => AnswerAsync(context, clusterStore, type, verb, ns, name, subresource),
+            name is null ? null : $"{ns}/{name}");
     }
 
     private async Task AnswerAsync(HttpContext context, ClusterStore cluster, ResourceType type, string verb, string? ns, string? name, string? subresource)

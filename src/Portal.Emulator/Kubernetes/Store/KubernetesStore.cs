@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Portal.Emulator.Shared;
 
 namespace Portal.Emulator.Kubernetes.Store;
 
@@ -13,7 +14,7 @@ public sealed record WatchEvent(string Type, string StorageKey, JsonObject Objec
 /// Every emulated cluster's objects, in memory. One <see cref="ClusterStore"/> per cluster key, created with its
 /// default namespaces on first use. <see cref="Export"/>/<see cref="Import"/> let the host keep a state file.
 /// </summary>
-public sealed class KubernetesStore(IOptions<KubernetesEmulatorOptions> options, TimeProvider clock)
+public sealed class KubernetesStore(IOptions<KubernetesEmulatorOptions> options, TimeProvider clock, EmulatorCalls? calls = null)
 {
     private readonly ConcurrentDictionary<string, ClusterStore> _clusters = new(StringComparer.Ordinal);
     private readonly Channel<(ClusterStore Cluster, WatchEvent Event)> _changes = Channel.CreateUnbounded<(ClusterStore, WatchEvent)>(
@@ -40,7 +41,12 @@ public sealed class KubernetesStore(IOptions<KubernetesEmulatorOptions> options,
     private ClusterStore NewCluster(string key)
     {
         ClusterStore? cluster = null;
-        cluster = new ClusterStore(key, e => _changes.Writer.TryWrite((cluster!, e)));
+        cluster = new ClusterStore(key, e =>
+        {
+            if (e.Type == "ADDED" && calls is not null)
+                calls.RecordCreation("kubernetes", e.StorageKey, key, $"{Json.Str(e.Object, "metadata", "namespace")}/{Json.Str(e.Object, "metadata", "name")}");
+            _changes.Writer.TryWrite((cluster!, e));
+        });
         return cluster;
     }
 
