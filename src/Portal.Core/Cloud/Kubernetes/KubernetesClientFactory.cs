@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
 using k8s.Authentication;
+using Microsoft.Extensions.Options;
 using Portal.Core.Cloud.Aws;
 using YamlDotNet.RepresentationModel;
 
@@ -13,7 +14,7 @@ namespace Portal.Core.Cloud.Kubernetes;
 /// returned (endpoint and CA) with EKS tokens minted from an AWS session. Nothing here reads ~/.kube/config, so the
 /// process's own environment can never decide which cluster the portal talks to.
 /// </summary>
-public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
+public sealed class KubernetesClientFactory(EksTokenGenerator tokens, IOptions<CloudOptions> options, TimeProvider clock)
 {
     /// <param name="session">The session in the cluster's account; tokens are minted from it as they age.</param>
     /// <param name="endpoint">DescribeCluster's <c>endpoint</c> (https).</param>
@@ -48,7 +49,7 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
         using var bytes = new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig));
         var config = KubernetesClientConfiguration.LoadKubeConfig(bytes);
         var contextName = config.CurrentContext ?? config.Contexts?.FirstOrDefault()?.Name;
-        return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigObject(config, contextName));
+        return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigObject(config, contextName), Retries());
     }
 
     /// <summary>
@@ -76,7 +77,7 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
                 .OfType<YamlMappingNode>()
             : [];
 
-    private static k8s.Kubernetes Create(string endpoint, string certificateAuthorityBase64, ITokenProvider tokenProvider)
+    private k8s.Kubernetes Create(string endpoint, string certificateAuthorityBase64, ITokenProvider tokenProvider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
         return new k8s.Kubernetes(new KubernetesClientConfiguration
@@ -84,8 +85,10 @@ public sealed class KubernetesClientFactory(EksTokenGenerator tokens)
             Host = endpoint,
             SslCaCerts = CertificateAuthority(certificateAuthorityBase64),
             TokenProvider = tokenProvider,
-        });
+        }, Retries());
     }
+
+    private KubernetesRetryHandler Retries() => new(options.Value, clock);
 
     /// <summary>The CA certificates in DescribeCluster's <c>certificateAuthority.data</c> (base64 of a PEM bundle).</summary>
     public static X509Certificate2Collection CertificateAuthority(string certificateAuthorityBase64)
