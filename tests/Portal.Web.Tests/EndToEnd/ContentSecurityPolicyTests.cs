@@ -52,9 +52,9 @@ public sealed class ContentSecurityPolicyTests(PortalInABrowser portal)
         foreach (var path in OtherPages)
         {
             await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.NetworkIdle });
-            // Rendered by their own scripts: if the policy blocked those, these would never appear.
-            await Assertions.Expect(page.Locator(path.StartsWith("/api/docs", StringComparison.Ordinal) ? ".swagger-ui .info" : "#stats, .js-page-container, nav").First)
-                .ToBeVisibleAsync();
+            // Swagger UI builds its operations list in script from the fetched document: blocked scripts would leave none.
+            if (path.StartsWith("/api/docs", StringComparison.Ordinal))
+                await Assertions.Expect(page.Locator(".swagger-ui .opblock").First).ToBeAttachedAsync();
             await AssertNoViolationsAsync(page, console, path);
             visited.Add(path);
         }

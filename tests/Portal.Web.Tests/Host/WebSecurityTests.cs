@@ -10,7 +10,7 @@ namespace Portal.Web.Tests.Host;
 /// Chromium by EndToEnd/ContentSecurityPolicyTests.
 /// </summary>
 [Trait("Category", "Reliability")]
-public sealed partial class WebSecurityTests
+public sealed partial class WebSecurityTests(DevelopmentPortal development) : IClassFixture<DevelopmentPortal>
 {
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
@@ -20,7 +20,7 @@ public sealed partial class WebSecurityTests
     [Fact]
     public async Task EveryKindOfResponse_CarriesTheSecurityHeaders()
     {
-        await using var factory = new PortalHostFactory("Development");
+        var factory = development.Factory;
         var client = factory.CreateClient(NoRedirects);
 
         foreach (var path in new[] { "/", "/account/dev-sign-in", "/healthz", "/api/v1/me", "/api/v1/no-such-route", "/no-such-page", "/openapi/v1.json" })
@@ -62,7 +62,7 @@ public sealed partial class WebSecurityTests
     [Fact]
     public async Task TheSessionCookie_IsHttpOnlyAndLax_AndSecureOverHttps()
     {
-        await using var factory = new PortalHostFactory("Development");
+        var factory = development.Factory;
         foreach (var scheme in new[] { "https", "http" })
         {
             var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri($"{scheme}://localhost") });
@@ -83,7 +83,7 @@ public sealed partial class WebSecurityTests
     [Fact]
     public async Task SignInPost_WithoutTheAntiforgeryToken_IsRefused_AndSignsNobodyIn()
     {
-        await using var factory = new PortalHostFactory("Development");
+        var factory = development.Factory;
         var client = factory.CreateClient(NoRedirects);
         await client.GetAsync("/account/dev-sign-in"); // the antiforgery cookie alone, as a cross-site form would carry it
 
@@ -103,7 +103,7 @@ public sealed partial class WebSecurityTests
     [MemberData(nameof(OffsiteReturnUrls))]
     public async Task AfterSignIn_AnOffsiteReturnUrl_GoesHome_NeverOffsite(string returnUrl)
     {
-        await using var factory = new PortalHostFactory("Development");
+        var factory = development.Factory;
         var client = factory.CreateClient(NoRedirects);
 
         // The sign-in link (also as a browser would send it, percent-encoded) keeps only a local path.
@@ -120,7 +120,7 @@ public sealed partial class WebSecurityTests
     [Fact]
     public async Task AfterSignIn_ALocalReturnUrl_IsKept()
     {
-        await using var factory = new PortalHostFactory("Development");
+        var factory = development.Factory;
         var client = factory.CreateClient(NoRedirects);
         var page = await client.GetStringAsync("/account/dev-sign-in");
 
@@ -138,4 +138,14 @@ public sealed partial class WebSecurityTests
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
+}
+
+/// <summary>One Development host shared by the tests of a class (each test makes its own clients, so its own cookies).</summary>
+public sealed class DevelopmentPortal : IAsyncLifetime
+{
+    public PortalHostFactory Factory { get; } = new("Development");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => Factory.DisposeAsync().AsTask();
 }
