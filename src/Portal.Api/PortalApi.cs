@@ -38,6 +38,7 @@ public static class PortalApi
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblemDetails.Customize);
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        services.AddRequestBodyLimits();
         services.AddValidation();
         services.AddPortalApiAuthentication();
         services.AddPortalOpenApi();
@@ -50,7 +51,7 @@ public static class PortalApi
         {
             // Bodiless 4xx on API routes (unknown route, wrong method) get an RFC 9457 body too. Exceptions are
             // turned into problems by the host's UseExceptionHandler(), which runs first in the pipeline.
-            pipeline.UseWhen(c => c.Request.IsApiRequest(), api => api.UseStatusCodePages());
+            pipeline.UseWhen(c => c.Request.IsApiRequest(), api => api.UseStatusCodePages().UseRequestBodyLimits().UseControlCharacterGuard());
             pipeline.UsePortalOpenApi();
         }
 
@@ -60,6 +61,7 @@ public static class PortalApi
             .AddEndpointFilter<ETagFilter>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
 
         v1.MapMeEndpoints();

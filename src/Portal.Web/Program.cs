@@ -10,11 +10,15 @@ builder.AddPortalAuthentication();
 builder.AddPortalApi();
 builder.AddPortalUi();
 builder.AddPortalOperations();
+builder.AddPortalSecurityHeaders();
+builder.AddPortalRateLimits();
 builder.AddPortalJobs();
 
 var app = builder.Build();
+app.UsePortalSecurityHeaders();
 app.UsePortalOperations();
 app.UsePortalAuthentication();
+app.UsePortalRateLimits();
 app.MapPortalApi();
 app.MapPortalUi();
 app.MapPortalJobs();

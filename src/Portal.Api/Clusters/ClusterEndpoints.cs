@@ -59,6 +59,8 @@ public static class ClusterEndpoints
 
         // Google-style custom method: a literal segment, so the colon never meets the {cluster} parameter.
         api.MapPost("/teams/{team}/clusters:attach", AttachAsync).WithTags("Clusters").WithName("AttachCluster")
+            // A kubeconfig may be up to 256 KiB of text, which JSON escaping can grow past the 1 MiB default.
+            .WithRequestBodyLimit(RequestBodyLimit.MiB(2))
             .WithSummary("Register an existing cluster by kubeconfig (stored encrypted, never returned). Its lifecycle stays elsewhere.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

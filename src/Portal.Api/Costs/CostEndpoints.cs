@@ -49,7 +49,10 @@ public static class CostEndpoints
         api.MapPost("/admin/prices", UploadPricesAsync).WithTags("Costs").WithName("UploadPrices")
             .WithSummary("Upload a region's price table (platform admins): text/csv with ?region=&asOf=&source=, or application/json. Replaces the region's table.")
             .Accepts<string>(CsvContentType, "application/json")
-            .ProducesValidationProblem();
+            // A whole region's price list in one upload; the only API body allowed past the 1 MiB default.
+            .WithRequestBodyLimit(RequestBodyLimit.MiB(8))
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return api;
     }
 

@@ -128,7 +128,8 @@ public static class InferenceEndpointEndpoints
         var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
         if (mediaType is not ("application/json" or "application/merge-patch+json"))
             throw new DomainValidationException("", "send the patch as application/json or application/merge-patch+json.");
-        var node = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct);
+        // Duplicate members are refused (a JsonException, so a 400 naming the field) rather than thrown from JsonObject as a 500.
+        var node = await JsonNode.ParseAsync(http.Request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: ct);
         return node as JsonObject ?? throw new DomainValidationException("", "must be a JSON object: a merge patch of the endpoint's spec.");
     }
 

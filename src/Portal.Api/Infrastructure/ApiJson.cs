@@ -17,6 +17,10 @@ public static class ApiJson
         options.NumberHandling = JsonNumberHandling.Strict;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
+        // {"slug":"a","slug":"b"} is ambiguous (parsers disagree on which wins): refuse it rather than guess.
+        options.AllowDuplicateProperties = false;
+        // Every request contract is strict, nested ones included: a misspelt field is a 400 naming it, never silently dropped.
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
         options.Converters.Add(new UtcDateTimeOffsetConverter());
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
@@ -34,6 +35,9 @@ public static class OpenApiDocumentation
                 description.RelativePath?.StartsWith(PortalApi.RoutePrefix.TrimStart('/'), StringComparison.OrdinalIgnoreCase) == true);
             o.CustomSchemaIds(SchemaId);
             o.OperationFilter<Idempotency.IdempotencyKeyOperationFilter>();
+            // Free-form JSON (add-on values, merge patches) is any JSON to clients, not JsonNode's .NET properties.
+            o.MapType<JsonNode>(() => new OpenApiSchema());
+            o.MapType<JsonObject>(() => new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalPropertiesAllowed = true });
             o.SupportNonNullableReferenceTypes();
             o.NonNullableReferenceTypesAsRequired();
             o.AddSecurityDefinition(AccessTokenSecurity, new OpenApiSecurityScheme

@@ -82,6 +82,15 @@ public sealed partial class ProblemDetailsExceptionHandler : IExceptionHandler
             foreach (Match name in QuotedName().Matches(missing.Groups["names"].Value))
                 errors[Field(json.Path, name.Groups["name"].Value)] = ["is required."];
         }
+        else if (message.Contains("uplicate", StringComparison.Ordinal))
+        {
+            errors[DuplicateName().Match(message) is { Success: true } duplicate ? Field(json.Path, duplicate.Groups["name"].Value) : PathToField(json.Path) ?? "body"] =
+                ["appears more than once in its object; send each field once."];
+        }
+        else if (message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            errors[PathToField(json.Path) ?? "body"] = ["nests deeper than this API reads (64 levels)."];
+        }
         else if (message.Contains("null", StringComparison.Ordinal) && NullNotAllowed().Match(message) is { Success: true } nulled)
         {
             errors[Field(json.Path, nulled.Groups["name"].Value)] = ["must not be null."];
@@ -132,6 +141,9 @@ public sealed partial class ProblemDetailsExceptionHandler : IExceptionHandler
 
     [GeneratedRegex("The JSON property '(?<name>[^']+)' could not be mapped")]
     private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex("[Dd]uplicate[^']*'(?<name>[^']+)'")]
+    private static partial Regex DuplicateName();
 
     [GeneratedRegex("missing required properties including: (?<names>.+)$", RegexOptions.Singleline)]
     private static partial Regex MissingProperties();

@@ -317,9 +317,14 @@ public sealed class ClusterService(
     private async Task<ClusterView> DetachAsync(PortalDbContext db, PortalActor actor, Guid teamId, string teamSlug, Cluster cluster,
         EnvironmentName environment, CancellationToken ct)
     {
-        // Hook: once add-on installations and inference endpoints are recorded per cluster (their tables do not exist
-        // on this branch yet), refuse here with a ConflictException naming them while any remain, since detaching would
-        // orphan what the portal manages inside the cluster.
+        // Detaching would orphan what the portal manages inside the cluster (and their rows reference it): refuse while
+        // any add-on or endpoint remains, naming them. Found by the input suite of issue 9, where this was a 500.
+        var addons = await db.AddonInstallations.Where(a => a.ClusterId == cluster.Id).Select(a => a.AddonId).ToListAsync(ct);
+        var endpoints = await db.InferenceEndpoints.Where(e => e.ClusterId == cluster.Id).Select(e => e.Name).ToListAsync(ct);
+        if (addons.Count + endpoints.Count > 0)
+            throw new ConflictException(
+                $"Cluster '{cluster.Name}' still has {Remaining(addons, "add-on")}{(addons.Count > 0 && endpoints.Count > 0 ? " and " : "")}" +
+                $"{Remaining(endpoints, "inference endpoint")}: delete them first, then detach the cluster.");
         var now = clock.GetUtcNow();
         AuditLog.Record(db, actor, now, "cluster.detach", "cluster", Target(teamSlug, cluster.Name), teamId, Snapshot(cluster), null);
         EventLog.RecordCluster(db, now, cluster, "detached", EventOutcome.Succeeded,
@@ -329,6 +334,13 @@ public sealed class ClusterService(
         logger.LogInformation("Cluster {ClusterId} ({Team}/{Name}) detached by {Actor}", cluster.Id, teamSlug, cluster.Name, actor.Name);
         return View(cluster, teamSlug, environment);
     }
+
+    private static string Remaining(IReadOnlyList<string> names, string noun) => names.Count switch
+    {
+        0 => "",
+        1 => $"the {noun} {names[0]}",
+        _ => $"{names.Count} {noun}s ({string.Join(", ", names.Order(StringComparer.Ordinal))})",
+    };
 
     /// <summary>
     /// Registers an existing cluster by kubeconfig (encrypted at rest, never returned). The portal will manage add-ons

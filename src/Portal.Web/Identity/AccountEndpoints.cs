@@ -103,9 +103,15 @@ public static class AccountEndpoints
         return Results.LocalRedirect(SafeReturnUrl(returnUrl));
     }
 
-    /// <summary>Only local paths: an open redirect after sign-in is a phishing tool.</summary>
+    /// <summary>
+    /// Only local paths: an open redirect after sign-in is a phishing tool. Besides <c>//host</c> and <c>/\host</c>,
+    /// control characters are refused anywhere: browsers drop tabs and newlines from a Location, so <c>/\t/host</c>
+    /// would become <c>//host</c>.
+    /// </summary>
     private static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/')
+        && (returnUrl.Length == 1 || returnUrl[1] is not ('/' or '\\'))
+        && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : "/";
 

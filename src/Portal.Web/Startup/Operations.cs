@@ -51,9 +51,10 @@ public static class Operations
         if (app.Configuration.GetValue("ForwardedHeaders:Enabled", false)) app.UseForwardedHeaders();
         app.UseHttpMetrics();
         // Liveness answers without touching dependencies: a slow database must not get the pod killed.
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).ExcludeFromDescription();
-        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
-        app.MapMetrics("/metrics").ExcludeFromDescription();
+        // Probes and scrapes are exempt from rate limits: a throttled probe would get a healthy pod restarted.
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).ExcludeFromDescription().DisableRateLimiting();
+        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription().DisableRateLimiting();
+        app.MapMetrics("/metrics").ExcludeFromDescription().DisableRateLimiting();
         return app;
     }
 

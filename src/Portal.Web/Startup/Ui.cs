@@ -18,7 +18,8 @@ public static class Ui
     public static WebApplication MapPortalUi(this WebApplication app)
     {
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        // Files are cheap and a page needs a dozen of them: they do not count against anyone's request budget.
+        app.MapStaticAssets().DisableRateLimiting();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

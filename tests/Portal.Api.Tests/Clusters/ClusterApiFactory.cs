@@ -44,6 +44,9 @@ public sealed class RecordingJobClient : IBackgroundJobClient
 
     /// <summary>Jobs of one type (full name) enqueued so far for the resource <paramref name="id"/>.</summary>
     public int Count(string jobType, Guid id) => _jobs.Count(j => j.Type.FullName == jobType && j.Args.Count > 0 && j.Args[0] is Guid g && g == id);
+    /// <summary>How many jobs were enqueued, of any type.</summary>
+    public int Total => _jobs.Count;
+
     /// <summary>How many jobs of the type (full name) were enqueued.</summary>
     public int Count(string jobType) => _jobs.Count(j => j.Type.FullName == jobType);
 
