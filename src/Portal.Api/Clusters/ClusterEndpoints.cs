@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Api.Infrastructure;
 using Portal.Api.Teams;
 using Portal.Core.Access;
@@ -70,11 +71,15 @@ public static class ClusterEndpoints
         return api;
     }
 
+    /// <summary>The response as of the portal's clock (a pool's next scheduled switch depends on it).</summary>
+    private static ClusterResponse Respond(HttpContext http, ClusterView view) =>
+        ClusterResponse.From(view, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+
     private static async Task<Ok<PageResponse<ClusterResponse>>> ListAsync(
         HttpContext http, ClusterService clusters, string team, string? cursor, int? limit, CancellationToken ct)
     {
         var page = await clusters.ListAsync(http.Actor(), team, new ClusterQuery(cursor, limit), ct);
-        return TypedResults.Ok(page.ToResponse(http, ClusterResponse.From));
+        return TypedResults.Ok(page.ToResponse(http, v => Respond(http, v)));
     }
 
     private static async Task<Accepted<ClusterResponse>> CreateAsync(
@@ -83,12 +88,12 @@ public static class ClusterEndpoints
         var view = await clusters.RequestClusterAsync(http.Actor(), team,
             new NewCluster(request.Name, request.Environment, request.NodePools?.Select(p => p?.ToSpec()).ToList(),
                 request.KubernetesVersion, request.EndpointAccess, request.Tags), ct);
-        return TypedResults.Accepted(Location(team, view.Cluster.Name), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, view.Cluster.Name), Respond(http, view));
     }
 
     private static async Task<Ok<ClusterResponse>> GetAsync(
         HttpContext http, ClusterService clusters, string team, string cluster, CancellationToken ct) =>
-        TypedResults.Ok(ClusterResponse.From(await clusters.GetAsync(http.Actor(), team, cluster, ct)));
+        TypedResults.Ok(Respond(http, await clusters.GetAsync(http.Actor(), team, cluster, ct)));
 
     private static async Task<Accepted<ClusterResponse>> UpdateAsync(
         HttpContext http, ClusterService clusters, string team, string cluster, UpdateClusterRequest request,
@@ -97,7 +102,7 @@ public static class ClusterEndpoints
         var view = await clusters.UpdateClusterAsync(http.Actor(), team, cluster,
             new ClusterChanges(request.KubernetesVersion, request.EndpointAccess, request.Tags, request.NodePools?.Select(p => p?.ToSpec()).ToList()),
             ETags.ParseIfMatch(ifMatch), ct);
-        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
     }
 
     private static async Task<Results<Accepted<ClusterResponse>, NoContent>> DeleteAsync(
@@ -107,7 +112,7 @@ public static class ClusterEndpoints
         var view = await clusters.DeleteClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
         // Detaching is done when the call returns: nothing left to poll.
         if (view.Cluster.IsAttached) return TypedResults.NoContent();
-        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
     }
 
     private static async Task<Accepted<ClusterResponse>> RetryAsync(
@@ -115,7 +120,7 @@ public static class ClusterEndpoints
         [FromHeader(Name = ETags.IfMatchHeader)] string? ifMatch, CancellationToken ct)
     {
         var view = await clusters.RetryClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
-        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
     }
 
     private static async Task<Ok<PageResponse<ClusterEventResponse>>> ListEventsAsync(
@@ -138,7 +143,7 @@ public static class ClusterEndpoints
     {
         var view = await clusters.AttachClusterAsync(http.Actor(), team,
             new AttachedCluster(request.Name, request.Environment, request.Kubeconfig, request.KubernetesVersion, request.Tags), ct);
-        return TypedResults.Accepted(Location(team, view.Cluster.Name), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, view.Cluster.Name), Respond(http, view));
     }
 
     private static Ok<InstanceTypeListResponse> ListInstanceTypes(HttpContext http, InstanceTypeCatalog catalog, bool? gpu)
