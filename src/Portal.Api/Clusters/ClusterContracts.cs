@@ -213,3 +213,7 @@ public sealed record InstanceTypeResponse(
 
 /// <summary>The whole catalogue (about a hundred entries, so not paged), by family then size.</summary>
 public sealed record InstanceTypeListResponse(IReadOnlyList<InstanceTypeResponse> Items, string PriceRegion);
+
+/// <summary>"Wake now": keep the sleeping pool running until <c>until</c> (default: its schedule's next switch, at most 12 hours).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record WakeNodePoolRequest(DateTimeOffset? Until = null);

@@ -9,6 +9,7 @@ using Portal.Api.Teams;
 using Portal.Core.Access;
 using Portal.Core.Catalog;
 using Portal.Core.Clusters;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Tokens;
 
 namespace Portal.Api.Clusters;
@@ -50,6 +51,11 @@ public static class ClusterEndpoints
             .WithSummary("Retry a Failed cluster: clear the error and resume where it stopped (provisioning, an update or the deletion). 409 unless Failed. Honours If-Match.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        clusters.MapPost("/{cluster}/node-pools/{pool}:wake", WakeNodePoolAsync).WithName("WakeNodePool")
+            .WithSummary("Wake a pool that sleeps outside its schedule (maintainers): it runs until `until` (default: the schedule's next switch, " +
+                         "at most 12 hours), then the schedule rules again. 202: a worker scales it back up. 409 if it has no schedule or is not asleep.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         clusters.MapGet("/{cluster}/events", ListEventsAsync).WithName("ListClusterEvents")
             .WithSummary("The cluster's timeline, newest first.")
             .ProducesValidationProblem();
@@ -121,6 +127,14 @@ public static class ClusterEndpoints
     {
         var view = await clusters.RetryClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
         return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
+    }
+
+    private static async Task<Accepted<NodePoolStatusResponse>> WakeNodePoolAsync(
+        HttpContext http, HibernationService hibernation, TimeProvider clock, string team, string cluster, string pool,
+        WakeNodePoolRequest? request, CancellationToken ct)
+    {
+        var woken = await hibernation.WakeAsync(http.Actor(), team, cluster, pool, request?.Until, ct);
+        return TypedResults.Accepted(Location(team, cluster), NodePoolStatusResponse.From(woken.Pool, clock.GetUtcNow()));
     }
 
     private static async Task<Ok<PageResponse<ClusterEventResponse>>> ListEventsAsync(
