@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Hangfire;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using EnvironmentName = Portal.Core.Environments.EnvironmentName;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,11 +46,14 @@ public sealed class ClusterWorld : IAsyncDisposable
     private readonly string _connectionString;
     private readonly IDictionary<string, string?> _settings;
 
-    private ClusterWorld(EmulatorHost emulator, string connectionString, IDictionary<string, string?> settings)
+    private readonly TimeProvider? _clock;
+
+    private ClusterWorld(EmulatorHost emulator, string connectionString, IDictionary<string, string?> settings, TimeProvider? clock)
     {
         Emulator = emulator;
         _connectionString = connectionString;
         _settings = settings;
+        _clock = clock;
     }
 
     public EmulatorHost Emulator { get; }
@@ -66,11 +70,19 @@ public sealed class ClusterWorld : IAsyncDisposable
     /// <summary>The services of the most recently started host.</summary>
     public IServiceProvider Services => _hosts.Last().Services;
 
-    public static async Task<ClusterWorld> CreateAsync(LifecycleOptions? lifecycle = null, IDictionary<string, string?>? settings = null)
+    /// <param name="clock">
+    /// One clock for the portal's workers and the emulator (a <see cref="TestClock"/> to jump through a day): SigV4
+    /// signatures and session expiry compare both sides' time, so they must agree.
+    /// </param>
+    public static async Task<ClusterWorld> CreateAsync(LifecycleOptions? lifecycle = null, IDictionary<string, string?>? settings = null,
+        TimeProvider? clock = null)
     {
         var emulator = await EmulatorHost.StartAsync(new EmulatorOptions
         {
             Port = 0,
+            TimeProvider = clock,
+            // The AWS SDK signs STS calls with the machine's time, whatever the test clock says.
+            MaxClockSkew = clock is null ? TimeSpan.FromMinutes(15) : TimeSpan.FromDays(3650),
             Lifecycle = lifecycle ?? LifecycleOptions.Instant,
             Kubernetes = new KubernetesEmulatorOptions
             {
@@ -102,7 +114,7 @@ public sealed class ClusterWorld : IAsyncDisposable
             ["Jobs:WorkerCount"] = "4",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        var world = new ClusterWorld(emulator, await PostgresServer.CreateEmptyDatabaseAsync(), all);
+        var world = new ClusterWorld(emulator, await PostgresServer.CreateEmptyDatabaseAsync(), all, clock);
         await world.StartWorkerAsync();
         await world.ArrangeTeamAsync();
         return world;
@@ -113,11 +125,15 @@ public sealed class ClusterWorld : IAsyncDisposable
     {
         var name = $"worker-{_hosts.Count + 1}";
         var settings = new Dictionary<string, string?>(_settings) { ["ConnectionStrings:Portal"] = _connectionString };
-        var host = new PortalHostFactory("Testing", settings, builder => builder.ConfigureLogging(logging =>
+        var host = new PortalHostFactory("Testing", settings, builder =>
         {
-            logging.AddProvider(new ReconcilerLogSink(name, ReconcilerLog));
-            logging.AddFilter<ReconcilerLogSink>(typeof(ClusterReconciler).FullName, LogLevel.Debug);
-        }));
+            builder.ConfigureLogging(logging =>
+            {
+                logging.AddProvider(new ReconcilerLogSink(name, ReconcilerLog));
+                logging.AddFilter<ReconcilerLogSink>(typeof(ClusterReconciler).FullName, LogLevel.Debug);
+            });
+            if (_clock is { } clock) builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        });
         _hosts.Add(host);
         // Building the host starts it: migrations, then the Hangfire server.
         _ = host.Server;

@@ -713,7 +713,8 @@ public sealed class ClusterReconciler(
         var wanted = !run ? step.Target with { Max = pool.MaxSize } : pool.RememberedSize is not null ? step.Target : pool.SpecSize;
         string period;
         if (schedule is null) period = "restore";
-        else if (!run) period = "sleep|" + (HibernationCalendar.NextTransition(schedule, now)?.At.ToUnixTimeSeconds() ?? 0);
+        // The night's end alone would repeat after a wake on the same night: the wake (kept until this run's commit) tells them apart.
+        else if (!run) period = $"sleep|{HibernationCalendar.NextTransition(schedule, now)?.At.ToUnixTimeSeconds() ?? 0}|{pool.WakeUntil?.ToUnixTimeMilliseconds() ?? 0}";
         else if (HibernationCalendar.WindowAt(schedule, now) is { } window) period = "run|" + window.Start.ToUnixTimeSeconds();
         else period = "wake|" + wake!.WokenAt.ToUnixTimeMilliseconds();
         return new HibernationPlan(wanted, !run, step.Remembered, period, schedule, wake);
