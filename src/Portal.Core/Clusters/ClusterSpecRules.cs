@@ -207,8 +207,10 @@ internal sealed partial class ClusterSpecRules(ClusterOptions options, InstanceT
         var end = ParseTime(errors, $"{path}.end", schedule.End);
         if (schedule.WorkingDays is { } days && days.Any(d => !Enum.IsDefined(d))) errors.Add($"{path}.workingDays", "must be days of the week (monday … sunday).");
         else if (schedule.WorkingDays is { } list && list.Distinct().Count() != list.Count) errors.Add($"{path}.workingDays", "lists a day twice.");
-        if (start is null || end is null) return;
-        HibernationSchedule.Check(errors, path, new HibernationSchedule(schedule.TimeZone ?? "", (schedule.WorkingDays ?? []).ToHashSet(), start.Value, end.Value));
+        // An unreadable time is reported above; stand-ins that differ let the zone and days still be checked.
+        var from = start ?? end?.AddHours(1) ?? TimeOnly.MinValue;
+        var to = end ?? from.AddHours(1);
+        HibernationSchedule.Check(errors, path, new HibernationSchedule(schedule.TimeZone ?? "", (schedule.WorkingDays ?? []).ToHashSet(), from, to));
     }
 
     private static TimeOnly? ParseTime(ValidationErrors errors, string field, string? text)
