@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Portal.Api.Infrastructure;
 using Portal.Core.Catalog;
 using Portal.Core.Clusters;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 
@@ -14,6 +15,21 @@ public sealed record TaintRequest(
     [property: MaxLength(317)] string Key,
     TaintEffect Effect,
     [property: MaxLength(63)] string? Value = null);
+
+/// <summary>
+/// "Sleep outside working hours": the pool runs on <c>workingDays</c> from <c>start</c> to <c>end</c> (24-hour "HH:mm",
+/// local time in the IANA <c>timeZone</c>, e.g. Europe/Madrid) and is scaled to zero otherwise. An end before the start
+/// is an overnight window. Not allowed on the GPU pools the portal keeps for inference endpoints.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ScheduleRequest(
+    [property: MaxLength(64)] string? TimeZone,
+    IReadOnlyList<DayOfWeek>? WorkingDays,
+    [property: MaxLength(5)] string? Start,
+    [property: MaxLength(5)] string? End)
+{
+    public NodePoolScheduleSpec ToSpec() => new(TimeZone, WorkingDays, Start, End);
+}
 
 /// <summary>
 /// One node pool (an EKS managed node group). GPU instance types get the NVIDIA machine image and the
@@ -29,10 +45,11 @@ public sealed record NodePoolRequest(
     CapacityType CapacityType = CapacityType.OnDemand,
     int? DiskSizeGiB = null,
     Dictionary<string, string>? Labels = null,
-    IReadOnlyList<TaintRequest>? Taints = null)
+    IReadOnlyList<TaintRequest>? Taints = null,
+    ScheduleRequest? Schedule = null)
 {
     public NodePoolSpec ToSpec() => new(Name, InstanceTypes, CapacityType, MinSize, DesiredSize, MaxSize, DiskSizeGiB, Labels,
-        Taints?.Select(t => t is null ? null! : new NodeTaint(t.Key, t.Value, t.Effect)).ToList());
+        Taints?.Select(t => t is null ? null! : new NodeTaint(t.Key, t.Value, t.Effect)).ToList(), Schedule?.ToSpec());
 }
 
 /// <summary>Requests a cluster in one of the team's registered environments. The version defaults to the newest supported.</summary>
@@ -68,6 +85,16 @@ public sealed record AttachClusterRequest(
 
 public sealed record TaintResponse(string Key, string? Value, TaintEffect Effect);
 
+/// <summary>A pool's schedule, with <c>description</c> in words ("Mon–Fri 08:00–18:00 Europe/Madrid").</summary>
+public sealed record ScheduleResponse(string TimeZone, IReadOnlyList<DayOfWeek> WorkingDays, string Start, string End, string Description)
+{
+    public static ScheduleResponse From(HibernationSchedule schedule)
+    {
+        var spec = NodePoolScheduleSpec.From(schedule);
+        return new ScheduleResponse(spec.TimeZone!, spec.WorkingDays!, spec.Start!, spec.End!, HibernationText.Describe(schedule));
+    }
+}
+
 public sealed record NodePoolSpecResponse(
     string Name,
     IReadOnlyList<string> InstanceTypes,
@@ -79,7 +106,8 @@ public sealed record NodePoolSpecResponse(
     IReadOnlyDictionary<string, string> Labels,
     IReadOnlyList<TaintResponse> Taints,
     bool Gpu,
-    string AmiType);
+    string AmiType,
+    ScheduleResponse? Schedule);
 
 public sealed record ClusterSpecResponse(
     string? KubernetesVersion,
@@ -89,8 +117,20 @@ public sealed record ClusterSpecResponse(
 
 public sealed record ConditionResponse(string Type, string Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
 
-/// <summary>A pool as EKS last reported it: its node group status (creating, active, ...) and version.</summary>
-public sealed record NodePoolStatusResponse(string Name, string? Status, string? CurrentVersion, string? Message);
+/// <summary>
+/// A pool as EKS last reported it: its node group status (creating, active, ...) and version; for a pool with a
+/// schedule, whether it sleeps now, until when a "wake now" keeps it up, and its next scheduled switch.
+/// </summary>
+public sealed record NodePoolStatusResponse(string Name, string? Status, string? CurrentVersion, string? Message,
+    bool Asleep, DateTimeOffset? WakeUntil, DateTimeOffset? NextTransitionAt, bool? RunsAfterNextTransition)
+{
+    public static NodePoolStatusResponse From(NodePool p, DateTimeOffset now)
+    {
+        var next = p.Schedule is { } schedule ? HibernationCalendar.NextTransition(schedule, now) : null;
+        return new NodePoolStatusResponse(p.Name, p.ObservedStatus, p.CurrentVersion, p.StatusMessage, p.Asleep,
+            p.Wake?.IsActiveAt(now) == true ? p.WakeUntil : null, next?.At, next?.Runs);
+    }
+}
 
 public sealed record ClusterStatusResponse(
     ClusterPhase Phase,
@@ -120,7 +160,7 @@ public sealed record ClusterResponse(
     DateTimeOffset? DeletionRequestedAt,
     long Version) : IVersionedResponse
 {
-    public static ClusterResponse From(ClusterView view)
+    public static ClusterResponse From(ClusterView view, DateTimeOffset now)
     {
         var c = view.Cluster;
         var pools = c.NodePools.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
@@ -132,12 +172,13 @@ public sealed record ClusterResponse(
                 c.Tags,
                 pools.Select(p => new NodePoolSpecResponse(
                     p.Name, p.InstanceTypes, p.CapacityType, p.MinSize, p.DesiredSize, p.MaxSize, p.DiskSizeGiB, p.Labels,
-                    p.Taints.Select(t => new TaintResponse(t.Key, t.Value, t.Effect)).ToList(), p.IsGpu, p.AmiType)).ToList()),
+                    p.Taints.Select(t => new TaintResponse(t.Key, t.Value, t.Effect)).ToList(), p.IsGpu, p.AmiType,
+                    p.Schedule is { } schedule ? ScheduleResponse.From(schedule) : null)).ToList()),
             new ClusterStatusResponse(
                 c.Phase, c.ObservedGeneration,
                 c.Conditions.Select(x => new ConditionResponse(x.Type, x.Status, x.Reason, x.Message, x.LastTransitionTime)).ToList(),
                 c.Message, c.LastError, c.KubernetesEndpoint, c.CurrentVersion, c.EksArn,
-                pools.Select(p => new NodePoolStatusResponse(p.Name, p.ObservedStatus, p.CurrentVersion, p.StatusMessage)).ToList()),
+                pools.Select(p => NodePoolStatusResponse.From(p, now)).ToList()),
             c.CreatedAt, c.UpdatedAt, c.DeletionRequestedAt, c.Version);
     }
 }
@@ -172,3 +213,7 @@ public sealed record InstanceTypeResponse(
 
 /// <summary>The whole catalogue (about a hundred entries, so not paged), by family then size.</summary>
 public sealed record InstanceTypeListResponse(IReadOnlyList<InstanceTypeResponse> Items, string PriceRegion);
+
+/// <summary>"Wake now": keep the sleeping pool running until <c>until</c> (default: its schedule's next switch, at most 12 hours).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record WakeNodePoolRequest(DateTimeOffset? Until = null);

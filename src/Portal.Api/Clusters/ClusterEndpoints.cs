@@ -3,11 +3,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Api.Infrastructure;
 using Portal.Api.Teams;
 using Portal.Core.Access;
 using Portal.Core.Catalog;
 using Portal.Core.Clusters;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Tokens;
 
 namespace Portal.Api.Clusters;
@@ -49,6 +51,11 @@ public static class ClusterEndpoints
             .WithSummary("Retry a Failed cluster: clear the error and resume where it stopped (provisioning, an update or the deletion). 409 unless Failed. Honours If-Match.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        clusters.MapPost("/{cluster}/node-pools/{pool}:wake", WakeNodePoolAsync).WithName("WakeNodePool")
+            .WithSummary("Wake a pool that sleeps outside its schedule (maintainers): it runs until `until` (default: the schedule's next switch, " +
+                         "at most 12 hours), then the schedule rules again. 202: a worker scales it back up. 409 if it has no schedule or is not asleep.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         clusters.MapGet("/{cluster}/events", ListEventsAsync).WithName("ListClusterEvents")
             .WithSummary("The cluster's timeline, newest first.")
             .ProducesValidationProblem();
@@ -72,11 +79,15 @@ public static class ClusterEndpoints
         return api;
     }
 
+    /// <summary>The response as of the portal's clock (a pool's next scheduled switch depends on it).</summary>
+    private static ClusterResponse Respond(HttpContext http, ClusterView view) =>
+        ClusterResponse.From(view, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+
     private static async Task<Ok<PageResponse<ClusterResponse>>> ListAsync(
         HttpContext http, ClusterService clusters, string team, string? cursor, int? limit, CancellationToken ct)
     {
         var page = await clusters.ListAsync(http.Actor(), team, new ClusterQuery(cursor, limit), ct);
-        return TypedResults.Ok(page.ToResponse(http, ClusterResponse.From));
+        return TypedResults.Ok(page.ToResponse(http, v => Respond(http, v)));
     }
 
     private static async Task<Accepted<ClusterResponse>> CreateAsync(
@@ -85,12 +96,12 @@ public static class ClusterEndpoints
         var view = await clusters.RequestClusterAsync(http.Actor(), team,
             new NewCluster(request.Name, request.Environment, request.NodePools?.Select(p => p?.ToSpec()).ToList(),
                 request.KubernetesVersion, request.EndpointAccess, request.Tags), ct);
-        return TypedResults.Accepted(Location(team, view.Cluster.Name), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, view.Cluster.Name), Respond(http, view));
     }
 
     private static async Task<Ok<ClusterResponse>> GetAsync(
         HttpContext http, ClusterService clusters, string team, string cluster, CancellationToken ct) =>
-        TypedResults.Ok(ClusterResponse.From(await clusters.GetAsync(http.Actor(), team, cluster, ct)));
+        TypedResults.Ok(Respond(http, await clusters.GetAsync(http.Actor(), team, cluster, ct)));
 
     private static async Task<Accepted<ClusterResponse>> UpdateAsync(
         HttpContext http, ClusterService clusters, string team, string cluster, UpdateClusterRequest request,
@@ -99,7 +110,7 @@ public static class ClusterEndpoints
         var view = await clusters.UpdateClusterAsync(http.Actor(), team, cluster,
             new ClusterChanges(request.KubernetesVersion, request.EndpointAccess, request.Tags, request.NodePools?.Select(p => p?.ToSpec()).ToList()),
             ETags.ParseIfMatch(ifMatch), ct);
-        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
     }
 
     private static async Task<Results<Accepted<ClusterResponse>, NoContent>> DeleteAsync(
@@ -109,7 +120,7 @@ public static class ClusterEndpoints
         var view = await clusters.DeleteClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
         // Detaching is done when the call returns: nothing left to poll.
         if (view.Cluster.IsAttached) return TypedResults.NoContent();
-        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
     }
 
     private static async Task<Accepted<ClusterResponse>> RetryAsync(
@@ -117,7 +128,15 @@ public static class ClusterEndpoints
         [FromHeader(Name = ETags.IfMatchHeader)] string? ifMatch, CancellationToken ct)
     {
         var view = await clusters.RetryClusterAsync(http.Actor(), team, cluster, ETags.ParseIfMatch(ifMatch), ct);
-        return TypedResults.Accepted(Location(team, cluster), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, cluster), Respond(http, view));
+    }
+
+    private static async Task<Accepted<NodePoolStatusResponse>> WakeNodePoolAsync(
+        HttpContext http, HibernationService hibernation, TimeProvider clock, string team, string cluster, string pool,
+        WakeNodePoolRequest? request, CancellationToken ct)
+    {
+        var woken = await hibernation.WakeAsync(http.Actor(), team, cluster, pool, request?.Until, ct);
+        return TypedResults.Accepted(Location(team, cluster), NodePoolStatusResponse.From(woken.Pool, clock.GetUtcNow()));
     }
 
     private static async Task<Ok<PageResponse<ClusterEventResponse>>> ListEventsAsync(
@@ -140,7 +159,7 @@ public static class ClusterEndpoints
     {
         var view = await clusters.AttachClusterAsync(http.Actor(), team,
             new AttachedCluster(request.Name, request.Environment, request.Kubeconfig, request.KubernetesVersion, request.Tags), ct);
-        return TypedResults.Accepted(Location(team, view.Cluster.Name), ClusterResponse.From(view));
+        return TypedResults.Accepted(Location(team, view.Cluster.Name), Respond(http, view));
     }
 
     private static Ok<InstanceTypeListResponse> ListInstanceTypes(HttpContext http, InstanceTypeCatalog catalog, bool? gpu)

@@ -130,3 +130,35 @@ public sealed record RegionPricesResponse(
 }
 
 public sealed record PriceListResponse(IReadOnlyList<RegionPricesResponse> Regions, string SpotPricing);
+
+/// <summary>
+/// One schedule's estimated saving this month: hours asleep × nodes × (node price + root volume). <c>saving</c> is null
+/// (and <c>problem</c> says why) when the pool's price is unknown; figures are never guessed.
+/// </summary>
+public sealed record PoolSavingResponse(
+    string Cluster,
+    string Pool,
+    string Region,
+    Clusters.ScheduleResponse Schedule,
+    string InstanceType,
+    Portal.Core.Clusters.CapacityType CapacityType,
+    int Nodes,
+    bool Asleep,
+    decimal HoursAsleep,
+    decimal HoursInMonth,
+    AmountResponse? NodeHourly,
+    AmountResponse? Saving,
+    PriceSourceResponse? PriceSource,
+    bool Estimated,
+    string? Problem)
+{
+    public static PoolSavingResponse From(Portal.Core.Costs.Hibernation.PoolSaving s) => new(
+        s.Cluster, s.Pool, s.Region, Clusters.ScheduleResponse.From(s.Schedule), s.InstanceType, s.CapacityType, s.Nodes, s.Asleep,
+        s.HoursAsleep, s.HoursInMonth, s.NodeHourly is { } h ? Amount(h) : null, s.Saving is { } m ? Amount(m) : null,
+        s.PriceSource is { } p ? PriceSourceResponse.From(p) : null, s.Estimated, s.Problem);
+
+    internal static AmountResponse Amount(Money m) => new(m.Amount, m.Cents, m.Currency);
+}
+
+/// <summary>The team's sleeping pools and what their schedules save in <c>month</c> (a UTC month, "2026-11").</summary>
+public sealed record HibernationSavingsResponse(string Team, string Month, IReadOnlyList<PoolSavingResponse> Pools, AmountResponse Total);

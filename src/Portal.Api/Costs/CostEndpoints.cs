@@ -9,6 +9,7 @@ using Portal.Api.Infrastructure;
 using Portal.Core.Common;
 using Portal.Core.Costs;
 using Portal.Core.Costs.Budgets;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Costs.Metering;
 using Portal.Core.Costs.Storage;
 
@@ -43,6 +44,11 @@ public static class CostEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
+        api.MapGet("/teams/{team}/costs/hibernation", GetHibernationSavingsAsync).WithTags("Costs").WithName("GetHibernationSavings")
+            .WithSummary("Every node pool of the team with a schedule, and its estimated saving in a UTC month (?month=2026-11, default this month), with the price table's date.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/prices", GetPricesAsync).WithTags("Costs").WithName("ListPrices")
             .WithSummary("Price tables by region: every figure with the source and date of its table, and whether it is estimated.")
             .ProducesValidationProblem();
@@ -54,6 +60,21 @@ public static class CostEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return api;
+    }
+
+    private static async Task<Ok<HibernationSavingsResponse>> GetHibernationSavingsAsync(HttpContext http, HibernationService hibernation, string team,
+        string? month, CancellationToken ct)
+    {
+        BudgetMonth? which = null;
+        if (month is not null)
+        {
+            if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                throw new DomainValidationException("month", $"'{month}' is not a month as yyyy-MM (e.g. 2026-11).");
+            which = new BudgetMonth(parsed.Year, parsed.Month);
+        }
+        var report = await hibernation.EstimateSavingsAsync(http.Actor(), team, which, ct);
+        return TypedResults.Ok(new HibernationSavingsResponse(team, report.Month.ToString(),
+            report.Pools.Select(PoolSavingResponse.From).ToList(), PoolSavingResponse.Amount(report.Total)));
     }
 
     private static async Task<Ok<CostReportResponse>> GetCostsAsync(HttpContext http, CostReports reports, string? groupBy, string? from, string? to,

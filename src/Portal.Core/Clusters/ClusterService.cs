@@ -496,7 +496,7 @@ public sealed class ClusterService(
 
     private static NodePoolSpec ToSpec(NodePool p) =>
         new(p.Name, p.InstanceTypes, p.CapacityType, p.MinSize, p.DesiredSize, p.MaxSize, p.DiskSizeGiB,
-            p.Labels, p.Taints);
+            p.Labels, p.Taints, p.Schedule is { } schedule ? NodePoolScheduleSpec.From(schedule) : null);
 
     /// <summary>For the team and environment services: whether deleting them must wait for clusters to go first.</summary>
     internal static Task<bool> TeamHasClustersAsync(PortalDbContext db, Guid teamId, CancellationToken ct) =>
@@ -673,6 +673,7 @@ public sealed class ClusterService(
             name = p.Name, instanceTypes = p.InstanceTypes, capacityType = p.CapacityType, minSize = p.MinSize,
             desiredSize = p.DesiredSize, maxSize = p.MaxSize, diskSizeGiB = p.DiskSizeGiB,
             labels = p.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).ToDictionary(), taints = p.Taints, amiType = p.AmiType,
+            schedule = p.Schedule is { } schedule ? NodePoolScheduleSpec.From(schedule) : null,
         }).ToList(),
         deletionRequested = c.DeletionRequestedAt is not null,
     };

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Portal.Core.Catalog;
 using Portal.Core.Common;
+using Portal.Core.Costs.Hibernation;
 
 namespace Portal.Core.Clusters;
 
@@ -14,7 +16,18 @@ public sealed record NodePoolSpec(
     int MaxSize,
     int? DiskSizeGiB = null,
     IReadOnlyDictionary<string, string>? Labels = null,
-    IReadOnlyList<NodeTaint>? Taints = null);
+    IReadOnlyList<NodeTaint>? Taints = null,
+    NodePoolScheduleSpec? Schedule = null);
+
+/// <summary>
+/// "Sleep outside working hours": the pool runs on <paramref name="WorkingDays"/> from <paramref name="Start"/> to
+/// <paramref name="End"/> ("HH:mm", local time in the IANA <paramref name="TimeZone"/>) and is scaled to zero otherwise.
+/// </summary>
+public sealed record NodePoolScheduleSpec(string? TimeZone, IReadOnlyList<DayOfWeek>? WorkingDays, string? Start, string? End)
+{
+    public static NodePoolScheduleSpec From(HibernationSchedule schedule) => new(schedule.TimeZone, [.. schedule.WorkingDays.Order()],
+        schedule.Start.ToString("HH:mm", CultureInfo.InvariantCulture), schedule.End.ToString("HH:mm", CultureInfo.InvariantCulture));
+}
 
 /// <summary>
 /// The domain checks of a cluster spec, reporting every problem with its field path (<c>nodePools[1].instanceTypes[0]</c>)
@@ -161,6 +174,7 @@ internal sealed partial class ClusterSpecRules(ClusterOptions options, InstanceT
                 if (CheckLabelValue(value) is { } valueProblem) errors.Add($"{path}.labels.{key}", valueProblem);
             }
         }
+        if (pool.Schedule is { } schedule) CheckSchedule(errors, $"{path}.schedule", pool, schedule);
         if (pool.Taints is { } taints)
         {
             if (taints.Count > MaxTaints) errors.Add($"{path}.taints", $"must have at most {MaxTaints} entries.");
@@ -177,6 +191,39 @@ internal sealed partial class ClusterSpecRules(ClusterOptions options, InstanceT
             }
         }
     }
+
+    /// <summary>
+    /// A schedule: an IANA zone, at least one day, whole-minute "HH:mm" times that differ. Not on the GPU pools the
+    /// portal keeps for inference endpoints: the endpoints already scale those to zero when nobody calls them.
+    /// </summary>
+    private static void CheckSchedule(ValidationErrors errors, string path, NodePoolSpec pool, NodePoolScheduleSpec schedule)
+    {
+        if (pool.Labels?.GetValueOrDefault(ClusterService.EndpointCapacityLabel) == ClusterService.EndpointCapacityValue)
+        {
+            errors.Add(path, "cannot be set on a GPU pool the portal manages for inference endpoints: they scale it to zero by themselves when idle.");
+            return;
+        }
+        var start = ParseTime(errors, $"{path}.start", schedule.Start);
+        var end = ParseTime(errors, $"{path}.end", schedule.End);
+        if (schedule.WorkingDays is { } days && days.Any(d => !Enum.IsDefined(d))) errors.Add($"{path}.workingDays", "must be days of the week (monday … sunday).");
+        else if (schedule.WorkingDays is { } list && list.Distinct().Count() != list.Count) errors.Add($"{path}.workingDays", "lists a day twice.");
+        // An unreadable time is reported above; stand-ins that differ let the zone and days still be checked.
+        var from = start ?? end?.AddHours(1) ?? TimeOnly.MinValue;
+        var to = end ?? from.AddHours(1);
+        HibernationSchedule.Check(errors, path, new HibernationSchedule(schedule.TimeZone ?? "", (schedule.WorkingDays ?? []).ToHashSet(), from, to));
+    }
+
+    private static TimeOnly? ParseTime(ValidationErrors errors, string field, string? text)
+    {
+        if (TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)) return time;
+        errors.Add(field, $"'{text}' is not a time of day as HH:mm (24-hour, e.g. 08:00).");
+        return null;
+    }
+
+    /// <summary>A checked schedule spec as the domain's schedule.</summary>
+    public static HibernationSchedule? ToSchedule(NodePoolScheduleSpec? spec) => spec is null ? null : new HibernationSchedule(
+        spec.TimeZone!, spec.WorkingDays!.ToHashSet(),
+        TimeOnly.ParseExact(spec.Start!, "HH:mm", CultureInfo.InvariantCulture), TimeOnly.ParseExact(spec.End!, "HH:mm", CultureInfo.InvariantCulture));
 
     /// <summary>
     /// EKS updates a node group's scaling, labels and taints in place, but its instance types, capacity type and disk
@@ -227,6 +274,11 @@ internal sealed partial class ClusterSpecRules(ClusterOptions options, InstanceT
         var arm = types[0].Architecture == "arm64";
         row.InstanceTypes = types.Select(t => t.Name).ToList();
         row.CapacityType = spec.CapacityType;
+        // A sleeping pool wakes to the sizes its owner asks for now, not to the ones it had at bedtime.
+        var size = new PoolSize(spec.MinSize, spec.DesiredSize, spec.MaxSize);
+        if (row.RememberedSize is not null && row.SpecSize != size) row.RememberedSize = size;
+        row.Schedule = ToSchedule(spec.Schedule);
+        if (row.Schedule is null) (row.WokenAt, row.WakeUntil) = (null, null);
         row.MinSize = spec.MinSize;
         row.DesiredSize = spec.DesiredSize;
         row.MaxSize = spec.MaxSize;

@@ -1,3 +1,5 @@
+using Portal.Core.Costs.Hibernation;
+
 namespace Portal.Core.Clusters;
 
 /// <summary>How the pool's instances are bought.</summary>
@@ -61,6 +63,44 @@ public sealed class NodePool
     public required string AmiType { get; set; }
 
     public bool IsGpu { get; set; }
+
+    /// <summary>When the pool runs; outside it the reconciler scales the pool to zero. Null: always runs.</summary>
+    public HibernationSchedule? Schedule { get; set; }
+
+    // ---- hibernation (wake is the user's, the rest the reconciler's) ----
+
+    /// <summary>"Wake early": the pool runs until <see cref="WakeUntil"/> whatever the schedule says.</summary>
+    public DateTimeOffset? WokenAt { get; set; }
+
+    public DateTimeOffset? WakeUntil { get; set; }
+
+    /// <summary>The reconciler scaled the pool to zero for its schedule (or found it at zero outside its schedule).</summary>
+    public bool Asleep { get; set; }
+
+    /// <summary>The node group's sizes before it went to sleep, restored when it wakes; null while awake.</summary>
+    public int? RememberedMinSize { get; set; }
+
+    public int? RememberedDesiredSize { get; set; }
+
+    public int? RememberedMaxSize { get; set; }
+
+    public WakeOverride? Wake => WokenAt is { } at && WakeUntil is { } until ? new WakeOverride(at, until) : null;
+
+    public PoolSize? RememberedSize
+    {
+        get => RememberedMinSize is { } min && RememberedDesiredSize is { } desired && RememberedMaxSize is { } max ? new PoolSize(min, desired, max) : null;
+        set
+        {
+            RememberedMinSize = value?.Min;
+            RememberedDesiredSize = value?.Desired;
+            RememberedMaxSize = value?.Max;
+        }
+    }
+
+    public PoolSize SpecSize => new(MinSize, DesiredSize, MaxSize);
+
+    /// <summary>A GPU pool the portal added for inference endpoints: they scale it to zero themselves.</summary>
+    public bool IsEndpointCapacity => Labels.GetValueOrDefault(ClusterService.EndpointCapacityLabel) == ClusterService.EndpointCapacityValue;
 
     // ---- status (reconciler) ----
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Catalog;
 using Portal.Core.Costs.Budgets;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Costs.Metering;
 using Portal.Core.Costs.Jobs;
 using Portal.Core.Costs.Prices;
@@ -40,6 +41,9 @@ public static class CostsServiceCollectionExtensions
         // their containers still validate, and resolving metering there fails loudly.
         services.TryAddTransient(sp => ActivatorUtilities.CreateInstance<CostMetering>(sp));
         services.TryAddTransient<MeterCostsJob>(sp => ActivatorUtilities.CreateInstance<MeterCostsJob>(sp));
+        // Hibernation: wake and savings (needs Hangfire's client, like ClusterService) and the schedule job.
+        services.TryAddTransient(sp => ActivatorUtilities.CreateInstance<HibernationService>(sp));
+        services.TryAddTransient(sp => ActivatorUtilities.CreateInstance<ApplyHibernationSchedulesJob>(sp));
         return services;
     }
 }

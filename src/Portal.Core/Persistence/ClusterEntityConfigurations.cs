@@ -55,6 +55,11 @@ internal sealed class NodePoolConfiguration : IEntityTypeConfiguration<NodePool>
         b.Property(p => p.CurrentVersion).HasMaxLength(16);
         b.Property(p => p.NodegroupArn).HasMaxLength(2048);
         b.Property(p => p.StatusMessage).HasMaxLength(4000);
+        b.Property(p => p.Schedule).HasConversion(HibernationScheduleColumn.Converter, HibernationScheduleColumn.Comparer).HasMaxLength(400);
+        b.Ignore(p => p.Wake);
+        b.Ignore(p => p.RememberedSize);
+        b.Ignore(p => p.SpecSize);
+        b.Ignore(p => p.IsEndpointCapacity);
     }
 }
 

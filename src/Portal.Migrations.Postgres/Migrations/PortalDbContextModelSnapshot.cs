@@ -361,6 +361,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("Asleep")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("CapacityType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -409,6 +412,19 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<int?>("RememberedDesiredSize")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("RememberedMaxSize")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("RememberedMinSize")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Schedule")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
                     b.Property<string>("StatusMessage")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
@@ -416,6 +432,12 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Property<string>("Taints")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("WakeUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("WokenAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
 

@@ -354,6 +354,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Asleep")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("CapacityType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -402,12 +405,31 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("RememberedDesiredSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RememberedMaxSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RememberedMinSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Schedule")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StatusMessage")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Taints")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("WakeUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("WokenAt")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");

@@ -13,6 +13,7 @@ using Portal.Core.Addons.Installations;
 using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Costs;
 using Portal.Core.Costs.Jobs;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Persistence;
 using Portal.Core.Reconciliation;
@@ -169,6 +170,8 @@ public static class Jobs
                         job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
                     recurring.AddOrUpdate<MeterCostsJob>(MeterCostsJob.RecurringJobId,
                         job => job.RunAsync(CancellationToken.None), CronFor(costs.Value.MeteringInterval));
+                    recurring.AddOrUpdate<ApplyHibernationSchedulesJob>(ApplyHibernationSchedulesJob.RecurringJobId,
+                        job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
                     return;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

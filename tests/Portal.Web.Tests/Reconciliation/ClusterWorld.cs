@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Hangfire;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using EnvironmentName = Portal.Core.Environments.EnvironmentName;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,13 +47,15 @@ public sealed class ClusterWorld : IAsyncDisposable
     private readonly IDictionary<string, string?> _settings;
 
     private readonly Action<ILoggingBuilder>? _logging;
+    private readonly TimeProvider? _clock;
 
-    private ClusterWorld(EmulatorHost emulator, string connectionString, IDictionary<string, string?> settings, Action<ILoggingBuilder>? logging)
+    private ClusterWorld(EmulatorHost emulator, string connectionString, IDictionary<string, string?> settings, Action<ILoggingBuilder>? logging, TimeProvider? clock)
     {
         Emulator = emulator;
         _connectionString = connectionString;
         _settings = settings;
         _logging = logging;
+        _clock = clock;
     }
 
     public EmulatorHost Emulator { get; }
@@ -70,12 +73,19 @@ public sealed class ClusterWorld : IAsyncDisposable
     public IServiceProvider Services => _hosts.Last().Services;
 
     /// <param name="logging">Extra logging set-up for every worker host (the secrets suite captures all of it).</param>
+    /// <param name="clock">
+    /// One clock for the portal's workers and the emulator (a <see cref="TestClock"/> to jump through a day): SigV4
+    /// signatures and session expiry compare both sides' time, so they must agree.
+    /// </param>
     public static async Task<ClusterWorld> CreateAsync(LifecycleOptions? lifecycle = null, IDictionary<string, string?>? settings = null,
-        Action<ILoggingBuilder>? logging = null)
+        Action<ILoggingBuilder>? logging = null, TimeProvider? clock = null)
     {
         var emulator = await EmulatorHost.StartAsync(new EmulatorOptions
         {
             Port = 0,
+            TimeProvider = clock,
+            // The AWS SDK signs STS calls with the machine's time, whatever the test clock says.
+            MaxClockSkew = clock is null ? TimeSpan.FromMinutes(15) : TimeSpan.FromDays(3650),
             Lifecycle = lifecycle ?? LifecycleOptions.Instant,
             Kubernetes = new KubernetesEmulatorOptions
             {
@@ -107,7 +117,7 @@ public sealed class ClusterWorld : IAsyncDisposable
             ["Jobs:WorkerCount"] = "4",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        var world = new ClusterWorld(emulator, await PostgresServer.CreateEmptyDatabaseAsync(), all, logging);
+        var world = new ClusterWorld(emulator, await PostgresServer.CreateEmptyDatabaseAsync(), all, logging, clock);
         await world.StartWorkerAsync();
         await world.ArrangeTeamAsync();
         return world;
@@ -118,12 +128,16 @@ public sealed class ClusterWorld : IAsyncDisposable
     {
         var name = $"worker-{_hosts.Count + 1}";
         var settings = new Dictionary<string, string?>(_settings) { ["ConnectionStrings:Portal"] = _connectionString };
-        var host = new PortalHostFactory("Testing", settings, builder => builder.ConfigureLogging(logging =>
+        var host = new PortalHostFactory("Testing", settings, builder =>
         {
-            logging.AddProvider(new ReconcilerLogSink(name, ReconcilerLog));
-            logging.AddFilter<ReconcilerLogSink>(typeof(ClusterReconciler).FullName, LogLevel.Debug);
-            _logging?.Invoke(logging);
-        }));
+            builder.ConfigureLogging(logging =>
+            {
+                logging.AddProvider(new ReconcilerLogSink(name, ReconcilerLog));
+                logging.AddFilter<ReconcilerLogSink>(typeof(ClusterReconciler).FullName, LogLevel.Debug);
+                _logging?.Invoke(logging);
+            });
+            if (_clock is { } clock) builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        });
         _hosts.Add(host);
         // Building the host starts it: migrations, then the Hangfire server.
         _ = host.Server;

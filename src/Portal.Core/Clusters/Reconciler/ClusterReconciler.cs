@@ -14,6 +14,7 @@ using Portal.Core.Cloud.Aws;
 using Portal.Core.Cloud.Kubernetes;
 using Portal.Core.Clusters.Bootstrap;
 using Portal.Core.Clusters.Jobs;
+using Portal.Core.Costs.Hibernation;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Persistence;
@@ -333,7 +334,10 @@ public sealed class ClusterReconciler(
         IReadOnlyDictionary<string, EksNodegroup> groups, StepResult result, CancellationToken ct)
     {
         var cluster = target.Cluster;
-        var phase = ProgressPhase(cluster);
+        // A converged cluster whose pools only go to sleep or wake stays Ready: hibernation is not a change the user made.
+        var quiet = cluster.Phase == ClusterPhase.Ready && cluster.ObservedGeneration == cluster.Generation;
+        var phase = quiet ? ClusterPhase.Ready : ProgressPhase(cluster);
+        var now = clock.GetUtcNow();
         KubernetesVersion.TryParse(described.Version, out var controlPlane);
         result.Change(c =>
         {
@@ -359,6 +363,8 @@ public sealed class ClusterReconciler(
             }
             switch (group.Status)
             {
+                case EksNodegroupStatus.Updating when quiet:
+                    return result.Progress(phase, $"Ready; node group {pool.Name} is scaling.", Timing.PollInterval);
                 case EksNodegroupStatus.Creating or EksNodegroupStatus.Updating or EksNodegroupStatus.Deleting:
                     result.Condition(NodePoolsReady, ConditionStatus.False, group.Status, $"Node group {pool.Name} is {group.Status!.ToLowerInvariant()}.");
                     return result.Progress(phase, $"Node group {pool.Name} is {group.Status!.ToLowerInvariant()}.", Timing.PollInterval);
@@ -369,13 +375,38 @@ public sealed class ClusterReconciler(
             }
             if (KubernetesVersion.TryParse(group.Version, out var groupVersion) && groupVersion < controlPlane)
                 return await UpgradeNodegroupAsync(target, session, pool, controlPlane, result, ct);
-            if (ConfigUpdate(pool, group) is { } update)
+            var plan = PlanHibernation(pool, group, now);
+            if (plan is not null)
             {
-                await eks.UpdateNodegroupConfigAsync(session, cluster.EksName, pool.Name,
-                    update with { ClientRequestToken = Token(cluster.Id, pool.Id.ToString(), "config", cluster.Generation.ToString()) }, ct);
-                result.Condition(NodePoolsReady, ConditionStatus.False, "Updating", $"Updating node group {pool.Name}.")
-                    .Event($"nodegroup:{pool.Name}", EventOutcome.Started, $"Updating node group {pool.Name}: {Describe(update, pool)}.");
-                return result.Progress(phase, $"Updating node group {pool.Name}.", Timing.PollInterval);
+                var poolId = pool.Id;
+                var (asleep, remembered) = (plan.Asleep, plan.Remembered);
+                result.Change(c =>
+                {
+                    if (c.NodePools.FirstOrDefault(p => p.Id == poolId) is not { } row) return;
+                    row.Asleep = asleep;
+                    row.RememberedSize = remembered;
+                    // An expired "wake now" is history: the schedule rules again.
+                    if (row.WakeUntil is { } until && until <= now) (row.WokenAt, row.WakeUntil) = (null, null);
+                });
+            }
+            if (ConfigUpdate(pool, group, plan?.Wanted) is { } update)
+            {
+                var hibernating = plan is not null && update.ScalingConfig is not null;
+                // Written before EKS is asked: a run killed after the call still knows what to wake the pool up to.
+                if (hibernating && plan!.Remembered is { } sizes && sizes != pool.RememberedSize) await RememberAsync(pool.Id, sizes, ct);
+                var token = hibernating
+                    ? Token(cluster.Id, pool.Id.ToString(), "config", cluster.Generation.ToString(), plan!.Period)
+                    : Token(cluster.Id, pool.Id.ToString(), "config", cluster.Generation.ToString());
+                await eks.UpdateNodegroupConfigAsync(session, cluster.EksName, pool.Name, update with { ClientRequestToken = token }, ct);
+                if (hibernating && quiet)
+                    result.Event($"nodegroup:{pool.Name}", EventOutcome.Info, plan!.Describe(pool, now));
+                else
+                {
+                    result.Condition(NodePoolsReady, ConditionStatus.False, "Updating", $"Updating node group {pool.Name}.")
+                        .Event($"nodegroup:{pool.Name}", EventOutcome.Started, $"Updating node group {pool.Name}: {Describe(update, plan?.Wanted ?? pool.SpecSize)}.");
+                    if (hibernating) result.Event($"nodegroup:{pool.Name}", EventOutcome.Info, plan!.Describe(pool, now));
+                }
+                return result.Progress(phase, hibernating && quiet ? $"Ready; {plan!.Describe(pool, now)}" : $"Updating node group {pool.Name}.", Timing.PollInterval);
             }
         }
 
@@ -643,6 +674,61 @@ public sealed class ClusterReconciler(
         }
     }
 
+    // ---- hibernation ----
+
+    /// <summary>
+    /// What a scheduled pool should run at now. <paramref name="Period"/> names this sleep or wake (the night's end, the
+    /// window's start, the click) for the EKS clientRequestToken: a repeated run repeats the call, the next night is a new one.
+    /// </summary>
+    private sealed record HibernationPlan(PoolSize Wanted, bool Asleep, PoolSize? Remembered, string Period, HibernationSchedule? Schedule, WakeOverride? Wake)
+    {
+        public string Describe(NodePool pool, DateTimeOffset now)
+        {
+            if (Asleep)
+                return Schedule is { } s && HibernationCalendar.NextTransition(s, now) is { } next
+                    ? $"Pool {pool.Name} asleep until {HibernationText.LocalTime(s, next.At)} (scaled to zero outside its schedule, {HibernationText.Describe(s)})."
+                    : $"Pool {pool.Name} asleep (scaled to zero outside its schedule).";
+            if (Schedule is null) return $"Pool {pool.Name} woke: it has no schedule any more, back to {Wanted.Min}–{Wanted.Max} nodes, {Wanted.Desired} desired.";
+            if (Wake?.IsActiveAt(now) == true && !HibernationCalendar.ShouldRun(Schedule, now))
+                return $"Pool {pool.Name} woke early, until {HibernationText.LocalTime(Schedule, Wake.Until)}: back to {Wanted.Min}–{Wanted.Max} nodes, {Wanted.Desired} desired.";
+            var end = HibernationCalendar.WindowAt(Schedule, now)?.End;
+            return $"Pool {pool.Name} woke{(end is { } e ? $" until {HibernationText.LocalTime(Schedule, e)}" : "")}: back to {Wanted.Min}–{Wanted.Max} nodes, {Wanted.Desired} desired.";
+        }
+    }
+
+    /// <summary>
+    /// Null for a pool that never had a schedule. Otherwise <see cref="HibernationDecision"/> on the node group's observed
+    /// sizes: outside the schedule (and any wake) min = desired = 0 with max as the spec says, remembering the sizes it
+    /// had; back in it, the remembered sizes (the spec's when nothing is remembered). Removing a schedule wakes the pool.
+    /// </summary>
+    private static HibernationPlan? PlanHibernation(NodePool pool, EksNodegroup group, DateTimeOffset now)
+    {
+        var schedule = pool.Schedule;
+        if (schedule is null && pool.RememberedSize is null && !pool.Asleep) return null;
+        var wake = pool.Wake;
+        var run = schedule is null || HibernationCalendar.ShouldRun(schedule, wake, now);
+        var scaling = group.ScalingConfig;
+        var current = scaling is null ? pool.SpecSize : new PoolSize(scaling.MinSize ?? 0, scaling.DesiredSize ?? 0, scaling.MaxSize ?? pool.MaxSize);
+        var step = HibernationDecision.Decide(run, current, pool.RememberedSize);
+        var wanted = !run ? step.Target with { Max = pool.MaxSize } : pool.RememberedSize is not null ? step.Target : pool.SpecSize;
+        string period;
+        if (schedule is null) period = "restore";
+        // The night's end alone would repeat after a wake on the same night: the wake (kept until this run's commit) tells them apart.
+        else if (!run) period = $"sleep|{HibernationCalendar.NextTransition(schedule, now)?.At.ToUnixTimeSeconds() ?? 0}|{pool.WakeUntil?.ToUnixTimeMilliseconds() ?? 0}";
+        else if (HibernationCalendar.WindowAt(schedule, now) is { } window) period = "run|" + window.Start.ToUnixTimeSeconds();
+        else period = "wake|" + wake!.WokenAt.ToUnixTimeMilliseconds();
+        return new HibernationPlan(wanted, !run, step.Remembered, period, schedule, wake);
+    }
+
+    private async Task RememberAsync(Guid poolId, PoolSize sizes, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.NodePools.Where(p => p.Id == poolId).ExecuteUpdateAsync(set => set
+            .SetProperty(p => p.RememberedMinSize, sizes.Min)
+            .SetProperty(p => p.RememberedDesiredSize, sizes.Desired)
+            .SetProperty(p => p.RememberedMaxSize, sizes.Max), ct);
+    }
+
     // ---- helpers ----
 
     private async Task<AwsSession> SessionAsync(Target target, CancellationToken ct)
@@ -729,10 +815,12 @@ public sealed class ClusterReconciler(
         tags is not null && tags.TryGetValue(ClusterIdTag, out var id) && id == cluster.Id.ToString();
 
     /// <summary>What differs between the pool's spec and the node group, as one UpdateNodegroupConfig; null when nothing does.</summary>
-    internal static UpdateNodegroupConfigRequest? ConfigUpdate(NodePool pool, EksNodegroup group)
+    /// <param name="size">The sizes to run at now: the spec's, or what hibernation decided (zero at night, the remembered sizes at wake).</param>
+    internal static UpdateNodegroupConfigRequest? ConfigUpdate(NodePool pool, EksNodegroup group, PoolSize? size = null)
     {
+        var wanted = size ?? pool.SpecSize;
         var scaling = group.ScalingConfig;
-        var scalingDiffers = scaling is null || scaling.MinSize != pool.MinSize || scaling.MaxSize != pool.MaxSize || scaling.DesiredSize != pool.DesiredSize;
+        var scalingDiffers = scaling is null || scaling.MinSize != wanted.Min || scaling.MaxSize != wanted.Max || scaling.DesiredSize != wanted.Desired;
 
         var labels = group.Labels ?? new Dictionary<string, string>();
         var addLabels = pool.Labels.Where(l => !labels.TryGetValue(l.Key, out var v) || v != l.Value).ToDictionary();
@@ -746,7 +834,7 @@ public sealed class ClusterReconciler(
         if (!scalingDiffers && addLabels.Count == 0 && removeLabels.Count == 0 && addTaints.Count == 0 && removeTaints.Count == 0) return null;
         return new UpdateNodegroupConfigRequest
         {
-            ScalingConfig = scalingDiffers ? new EksScalingConfig(pool.MinSize, pool.MaxSize, pool.DesiredSize) : null,
+            ScalingConfig = scalingDiffers ? new EksScalingConfig(wanted.Min, wanted.Max, wanted.Desired) : null,
             Labels = addLabels.Count + removeLabels.Count > 0 ? new EksLabelsUpdate(addLabels.Count > 0 ? addLabels : null, removeLabels.Count > 0 ? removeLabels : null) : null,
             Taints = addTaints.Count + removeTaints.Count > 0 ? new EksTaintsUpdate(addTaints.Count > 0 ? addTaints : null, removeTaints.Count > 0 ? removeTaints : null) : null,
         };
@@ -759,10 +847,10 @@ public sealed class ClusterReconciler(
         _ => EksTaintEffects.NoSchedule,
     });
 
-    private static string Describe(UpdateNodegroupConfigRequest update, NodePool pool)
+    private static string Describe(UpdateNodegroupConfigRequest update, PoolSize size)
     {
         var parts = new List<string>();
-        if (update.ScalingConfig is not null) parts.Add($"scaling to {pool.MinSize}–{pool.MaxSize} nodes, {pool.DesiredSize} desired");
+        if (update.ScalingConfig is not null) parts.Add($"scaling to {size.Min}–{size.Max} nodes, {size.Desired} desired");
         if (update.Labels is not null) parts.Add("labels");
         if (update.Taints is not null) parts.Add("taints");
         return string.Join(", ", parts);

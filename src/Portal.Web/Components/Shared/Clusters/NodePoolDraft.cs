@@ -1,4 +1,6 @@
+using System.Globalization;
 using Portal.Core.Clusters;
+using Portal.Core.Costs.Hibernation;
 
 namespace Portal.Web.Components.Shared.Clusters;
 
@@ -28,8 +30,23 @@ public sealed class NodePoolDraft
     /// <summary>Taints of the pool's nodes. A GPU pool's <c>nvidia.com/gpu</c> taint is added by the service if missing.</summary>
     public List<TaintDraft> Taints { get; set; } = [];
 
+    /// <summary>"Sleep outside working hours": the pool runs on these days and hours only (the schedule fields below).</summary>
+    public bool Sleeps { get; set; }
+
+    public const string DefaultTimeZone = "Europe/Madrid";
+
+    public string TimeZone { get; set; } = DefaultTimeZone;
+    public HashSet<DayOfWeek> WorkingDays { get; set; } = [.. HibernationSchedule.MondayToFriday];
+    public string Start { get; set; } = "08:00";
+    public string End { get; set; } = "18:00";
+
     public static NodePoolDraft From(NodePool pool) => new()
     {
+        Sleeps = pool.Schedule is not null,
+        TimeZone = pool.Schedule?.TimeZone ?? DefaultTimeZone,
+        WorkingDays = pool.Schedule is { } s ? [.. s.WorkingDays] : [.. HibernationSchedule.MondayToFriday],
+        Start = pool.Schedule?.Start.ToString("HH:mm", CultureInfo.InvariantCulture) ?? "08:00",
+        End = pool.Schedule?.End.ToString("HH:mm", CultureInfo.InvariantCulture) ?? "18:00",
         Name = pool.Name,
         InstanceTypes = [.. pool.InstanceTypes],
         CapacityType = pool.CapacityType,
@@ -48,7 +65,8 @@ public sealed class NodePoolDraft
     /// </summary>
     public NodePoolSpec ToSpec() =>
         new(Name.Trim(), [.. InstanceTypes], CapacityType, MinSize, DesiredSize, MaxSize, DiskSizeGiB, KeyValueDraft.ToMap(Labels),
-            [.. Taints.Select(t => new NodeTaint(t.Key.Trim(), string.IsNullOrWhiteSpace(t.Value) ? null : t.Value.Trim(), t.Effect))]);
+            [.. Taints.Select(t => new NodeTaint(t.Key.Trim(), string.IsNullOrWhiteSpace(t.Value) ? null : t.Value.Trim(), t.Effect))],
+            Sleeps ? new NodePoolScheduleSpec(TimeZone.Trim(), [.. WorkingDays.Order()], Start.Trim(), End.Trim()) : null);
 }
 
 /// <summary>One key = value row of a labels or tags editor.</summary>
