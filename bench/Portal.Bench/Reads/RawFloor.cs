@@ -65,13 +65,13 @@ public sealed class RawFloor : IAsyncDisposable
             var views = await ClustersAsync(team, null, take + 1, http.RequestAborted);
             var page = Cursor.ToPage(views, take, v => v.Cluster.Name);
             var next = page.NextCursor is null ? null : $"{http.Request.Path}?limit={take}&cursor={Uri.EscapeDataString(page.NextCursor)}";
-            await WriteAsync(http, new PageResponse<ClusterResponse>(page.Items.Select(ClusterResponse.From).ToList(), next));
+            await WriteAsync(http, new PageResponse<ClusterResponse>(page.Items.Select(v => ClusterResponse.From(v, DateTimeOffset.UtcNow)).ToList(), next));
         });
         _app.MapGet("/teams/{team}/clusters/{cluster}", async (HttpContext http, string team, string cluster) =>
         {
             var views = await ClustersAsync(team, cluster, 1, http.RequestAborted);
             if (views.Count == 0) http.Response.StatusCode = StatusCodes.Status404NotFound;
-            else await WriteAsync(http, ClusterResponse.From(views[0]));
+            else await WriteAsync(http, ClusterResponse.From(views[0], DateTimeOffset.UtcNow));
         });
         _app.MapGet("/teams/{team}/clusters/{cluster}/addons", async (HttpContext http, string team, string cluster, int? limit) =>
         {
