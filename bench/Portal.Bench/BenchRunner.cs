@@ -18,7 +18,10 @@ namespace Portal.Bench;
 public static class BenchRunner
 {
     /// <summary>Every benchmark, in the order they run. Add new ones here.</summary>
-    private static IReadOnlyList<IBenchmark> All() => [];
+    private static IReadOnlyList<IBenchmark> All() =>
+    [
+        new Reconcile.ReconcileThroughputBenchmark(), new Reconcile.IdleResyncBenchmark(), new Reconcile.ReconcileScalingBenchmark(),
+    ];
 
     public static async Task<int> RunAsync(string[] args)
     {
