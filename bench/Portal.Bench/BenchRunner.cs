@@ -23,6 +23,9 @@ public static class BenchRunner
         new Reads.ReadApiBenchmark(),
         new Ui.UiBenchmark(),
         new Reads.ReadScalingBenchmark(),
+        new Reconcile.ReconcileThroughputBenchmark(),
+        new Reconcile.IdleResyncBenchmark(),
+        new Reconcile.ReconcileScalingBenchmark(),
     ];
 
     public static async Task<int> RunAsync(string[] args)

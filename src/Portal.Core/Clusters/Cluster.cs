@@ -116,6 +116,12 @@ public sealed class Cluster : IVersioned
 
     public string? EksArn { get; set; }
 
+    /// <summary>
+    /// Hash of the bootstrap objects (namespaces, Argo CD's CRDs, project and install) and the generation they were last
+    /// verified for: while it matches what would be rendered now, runs skip reading them back one by one.
+    /// </summary>
+    public string? BootstrapAppliedHash { get; set; }
+
     // ---- reconciliation bookkeeping ----
     // Unix milliseconds rather than DateTimeOffset: the lease and the schedule are compared in SQL ("claim if the
     // lease expired", "due if next attempt <= now"), and SQLite cannot compare DateTimeOffset columns.

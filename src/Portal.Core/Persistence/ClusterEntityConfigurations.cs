@@ -31,6 +31,7 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
         b.Property(c => c.LastError).HasMaxLength(4000);
         b.Property(c => c.KubernetesEndpoint).HasMaxLength(2048);
         b.Property(c => c.EksArn).HasMaxLength(2048);
+        b.Property(c => c.BootstrapAppliedHash).HasMaxLength(64);
         b.Property(c => c.LeaseOwner).HasMaxLength(200);
         // The resync job looks for due work.
         b.HasIndex(c => c.NextAttemptAtUnixMs);

@@ -236,6 +236,10 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Property<int>("Attempt")
                         .HasColumnType("integer");
 
+                    b.Property<string>("BootstrapAppliedHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("CertificateAuthority")
                         .HasColumnType("text");
 

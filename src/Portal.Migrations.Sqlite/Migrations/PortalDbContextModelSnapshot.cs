@@ -229,6 +229,10 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Property<int>("Attempt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BootstrapAppliedHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CertificateAuthority")
                         .HasColumnType("TEXT");
 

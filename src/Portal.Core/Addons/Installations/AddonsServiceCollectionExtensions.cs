@@ -24,6 +24,7 @@ public static class AddonsServiceCollectionExtensions
     {
         services.AddPortalReconciliation();
         services.AddOptions<EnvironmentRoleHooks>();
+        services.TryAddSingleton<ApplicationSnapshots>();
         services.TryAddSingleton<AddonReconciler>();
         services.TryAddTransient<ReconcileAddonJob>();
         services.AddSingleton(new ResyncTarget("add-on installation", FindDueAsync,

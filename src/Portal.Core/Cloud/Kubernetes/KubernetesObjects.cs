@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -26,9 +25,11 @@ public static class KubernetesObjects
     /// </summary>
     public const string FieldValidation = "Strict";
 
-    // Discovery answers per client and group/version: the set of resources of a live cluster rarely changes, and
-    // a missing kind (a CRD installed later) triggers one fresh lookup.
-    private static readonly ConditionalWeakTable<IKubernetes, ConcurrentDictionary<string, V1APIResourceList>> Discovery = new();
+    // Discovery answers per API server and group/version, for the whole process: the set of resources of a live cluster
+    // rarely changes, and a missing kind (a CRD installed later) triggers one fresh lookup. Keyed by the server's address,
+    // not the client: reconcilers build a client per run, and a discovery call per run was a third of an idle add-on
+    // check's reads. A kind that went away (CRD deleted) costs nothing: the object call itself answers 404.
+    private static readonly ConcurrentDictionary<string, V1APIResourceList> Discovery = new(StringComparer.Ordinal);
 
     /// <summary>Applies a typed object (apiVersion and kind default to the type's own) and returns what the server holds.</summary>
     public static async Task<T> ApplyAsync<T>(this IKubernetes client, T value, CancellationToken ct = default)
@@ -72,6 +73,25 @@ public static class KubernetesObjects
             _ => client.CustomObjects.GetClusterCustomObjectAsync(target.Group, target.Version, target.Plural, target.Name, ct),
         });
         return result is null ? null : ToJson(result);
+    }
+
+    /// <summary>
+    /// Every object of a custom kind in one namespace, by name, in one call; null when the cluster does not serve the
+    /// kind (its CRD is not installed). One list instead of a read per object is what keeps a settled fleet cheap.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, JsonObject>?> ListAsync(this IKubernetes client, string apiVersion, string kind, string @namespace, CancellationToken ct = default)
+    {
+        var slash = apiVersion.IndexOf('/');
+        if (slash < 0) throw new NotSupportedException($"Listing core kinds ({kind}) is not needed yet; only custom resources are listed.");
+        var (group, version) = (apiVersion[..slash], apiVersion[(slash + 1)..]);
+        var resource = await FindAsync(client, group, version, kind, refresh: false, ct) ?? await FindAsync(client, group, version, kind, refresh: true, ct);
+        if (resource is null) return null;
+        var list = await NullIfNotFoundAsync(client.CustomObjects.ListNamespacedCustomObjectAsync(group, version, @namespace, resource.Name, cancellationToken: ct));
+        if (list is null) return null;
+        var items = ToJson(list)["items"] as JsonArray ?? [];
+        return items.OfType<JsonObject>()
+            .Where(i => (string?)i["metadata"]?["name"] is not null)
+            .ToDictionary(i => (string)i["metadata"]!["name"]!, i => i, StringComparer.Ordinal);
     }
 
     /// <summary>Deletes the object (in the background, as kubectl does); false when it was already gone.</summary>
@@ -137,13 +157,12 @@ public static class KubernetesObjects
 
     private static async Task<V1APIResource?> FindAsync(IKubernetes client, string group, string version, string kind, bool refresh, CancellationToken ct)
     {
-        var cache = Discovery.GetOrCreateValue(client);
-        var key = $"{group}/{version}";
-        if (refresh || !cache.TryGetValue(key, out var list))
+        var key = $"{client.BaseUri}|{group}/{version}";
+        if (refresh || !Discovery.TryGetValue(key, out var list))
         {
             list = await NullIfNotFoundAsync(client.CustomObjects.GetAPIResourcesAsync(group, version, ct));
             if (list is null) return null;
-            cache[key] = list;
+            Discovery[key] = list;
         }
         // Subresources (deployments/scale) share the kind of their parent; the parent has no slash.
         return list.Resources.FirstOrDefault(r => r.Kind == kind && !r.Name.Contains('/'));

@@ -476,8 +476,13 @@ public sealed class ClusterReconciler(
             return result.Progress(phase, "Waiting for EKS to publish the API endpoint.", Timing.PollInterval);
         using var client = KubernetesFor(target, endpoint, ca);
 
+        // Once a run has seen every foundation and Argo CD object in place for this generation, later runs of the same
+        // generation skip reading ~35 objects back (a platform release that renders them differently, or a spec change,
+        // changes the hash and verifies them all again).
+        var bootstrapHash = BootstrapHash(cluster.Generation);
+        var verified = cluster.BootstrapAppliedHash == bootstrapHash;
         var applied = 0;
-        foreach (var manifest in BootstrapManifests.Foundation())
+        foreach (var manifest in verified ? [] : BootstrapManifests.Foundation())
         {
             if (await ExistsAsync(client, manifest, ct)) continue;
             await client.ApplyAsync(manifest, ct);
@@ -488,15 +493,21 @@ public sealed class ClusterReconciler(
             result.Event("bootstrap", EventOutcome.Started, $"Applied {applied} foundation object(s) with server-side apply: the platform namespaces, Argo CD's CRDs and the {BootstrapManifests.Project} project.");
             applied = 0;
         }
-        if (await ArgoCdStepAsync(client, phase, result, ct) is { } installing) return installing;
+        var argoCdWasReady = cluster.Conditions.Any(c => c.Type == ArgoCdReady && c.Status == ConditionStatus.True);
+        var installing = await ArgoCdStepAsync(client, phase, result, verified, verified && argoCdWasReady, ct);
+        if (!verified) result.Change(c => c.BootstrapAppliedHash = bootstrapHash);
+        if (installing is not null) return installing;
         var hasGpu = cluster.NodePools.Any(p => p.IsGpu);
         var components = BootstrapManifests.ComponentsFor(hasGpu);
         var waiting = new List<string>();
         var appliedNames = new List<string>();
+        // One list of the Applications instead of a read per component.
+        var applications = await client.ListAsync(BootstrapManifests.ApplicationApiVersion, "Application", BootstrapManifests.ArgoNamespace, ct)
+                           ?? new Dictionary<string, JsonObject>();
         foreach (var component in components)
         {
             var wanted = BootstrapManifests.Application(component, cluster.EksName, target.Environment.Region, described.Version);
-            var current = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "Application", component.Name, BootstrapManifests.ArgoNamespace, ct);
+            var current = applications.GetValueOrDefault(component.Name);
             if (current is null || !SameSource(current, wanted))
             {
                 await client.ApplyAsync(wanted, ct);
@@ -509,7 +520,7 @@ public sealed class ClusterReconciler(
             var health = current["status"]?["health"]?["status"]?.GetValue<string>();
             if (sync != "Synced" || health != "Healthy") waiting.Add($"{component.Name} ({sync ?? "Unknown"}/{health ?? "Unknown"})");
         }
-        foreach (var component in BootstrapManifests.Components.Except(components))
+        foreach (var component in BootstrapManifests.Components.Except(components).Where(c => applications.ContainsKey(c.Name)))
         {
             // The device plugin goes when the last GPU pool does.
             if (await client.DeleteAsync(BootstrapManifests.ApplicationApiVersion, "Application", component.Name, BootstrapManifests.ArgoNamespace, ct))
@@ -755,16 +766,20 @@ public sealed class ClusterReconciler(
     /// upgrade of Argo CD), then wait until its Deployments and the controller's StatefulSet are available. An Application
     /// applied earlier would sit unsynced with nobody to sync it.
     /// </summary>
-    private async Task<StepResult?> ArgoCdStepAsync(IKubernetes client, ClusterPhase phase, StepResult result, CancellationToken ct)
+    /// <param name="verified">This generation's objects were all seen in place: only the workloads are read, for their availability.</param>
+    /// <param name="available">...and Argo CD was seen available too: nothing is read.</param>
+    private async Task<StepResult?> ArgoCdStepAsync(IKubernetes client, ClusterPhase phase, StepResult result, bool verified, bool available, CancellationToken ct)
     {
+        if (available) return null;
         var applied = 0;
         var waiting = new List<string>();
         foreach (var manifest in ArgoCdInstall.Objects())
         {
             var kind = manifest["kind"]!.GetValue<string>();
             var name = manifest["metadata"]!["name"]!.GetValue<string>();
-            var current = await client.GetAsync(manifest["apiVersion"]!.GetValue<string>(), kind, name, manifest["metadata"]!["namespace"]?.GetValue<string>(), ct);
             var isWorkload = kind is "Deployment" or "StatefulSet";
+            if (verified && !isWorkload) continue;
+            var current = await client.GetAsync(manifest["apiVersion"]!.GetValue<string>(), kind, name, manifest["metadata"]!["namespace"]?.GetValue<string>(), ct);
             if (current is null || (isWorkload && Images(current) != Images(manifest)))
             {
                 current = await client.ApplyAsync(manifest, ct);
@@ -782,6 +797,14 @@ public sealed class ClusterReconciler(
         result.Condition(ArgoCdReady, ConditionStatus.False, "Starting", $"Waiting for Argo CD: {string.Join(", ", waiting)}.");
         return result.Progress(phase, $"Installing Argo CD: waiting for {string.Join(", ", waiting)}.", Timing.PollInterval);
     }
+
+    /// <summary>What the bootstrap would apply for <paramref name="generation"/>, hashed: equal means nothing to verify again.</summary>
+    internal static string BootstrapHash(long generation) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{generation}\n{RenderedBootstrap.Value}")));
+
+    // The objects depend on nothing but the portal's release: rendered and hashed once per process.
+    private static readonly Lazy<string> RenderedBootstrap = new(() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Join('\n', BootstrapManifests.Foundation().Concat(ArgoCdInstall.Objects()).Select(m => m.ToJsonString()))))));
 
     private static string Images(JsonObject workload) =>
         string.Join(",", (workload["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["image"]?.GetValue<string>()));

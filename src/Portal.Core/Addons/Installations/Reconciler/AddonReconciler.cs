@@ -12,6 +12,7 @@ using Portal.Core.Cloud.Aws;
 using Portal.Core.Cloud.Kubernetes;
 using Portal.Core.Clusters;
 using Portal.Core.Clusters.Bootstrap;
+using Portal.Core.Clusters.Reconciler;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Persistence;
@@ -36,6 +37,7 @@ public sealed class AddonReconciler(
     IBackgroundJobClient jobs,
     IOptions<ReconciliationOptions> reconciliation,
     IOptions<EnvironmentRoleHooks> hooks,
+    ApplicationSnapshots snapshots,
     TimeProvider clock,
     ILogger<AddonReconciler> logger)
 {
@@ -179,8 +181,10 @@ public sealed class AddonReconciler(
             return result.Progress(installation.IsUninstalling ? AddonPhase.Uninstalling : AddonPhase.Pending,
                 $"Waiting for cluster '{target.Cluster.Name}' to publish its API endpoint.", Timing.PollInterval);
 
-        // No Argo CD yet (a managed cluster whose bootstrap has not run): nothing of ours can be in the cluster.
-        var argo = await client.GetAsync("apiextensions.k8s.io/v1", "CustomResourceDefinition", BootstrapManifests.ApplicationCrdName, null, ct) is not null;
+        // No Argo CD yet (a managed cluster whose bootstrap has not run): nothing of ours can be in the cluster. A managed
+        // cluster whose reconciler saw Argo CD available has the CRD: asking again on every run was half an idle check's reads.
+        var argo = ArgoCdKnownReady(target.Cluster)
+                   || await client.GetAsync("apiextensions.k8s.io/v1", "CustomResourceDefinition", BootstrapManifests.ApplicationCrdName, null, ct) is not null;
         if (installation.IsUninstalling) return await UninstallStepAsync(target, client, argo, result, ct);
         if (!argo)
             return result.Progress(AddonPhase.Pending, $"Waiting for Argo CD on cluster '{target.Cluster.Name}' (its Application CRD is not installed yet).", Timing.PollInterval);
@@ -190,17 +194,18 @@ public sealed class AddonReconciler(
         if (entry is null || version is null)
             return result.Fail($"{installation.AddonId} {installation.CatalogVersion} is no longer in the catalogue. Change the installation to a version the catalogue has, or uninstall it.");
 
-        var current = await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "Application", installation.AddonId, BootstrapManifests.ArgoNamespace, ct);
+        var wanted = AddonManifests.Application(installation, version, target.TeamSlug, target.Cluster.Name);
+        var current = await CurrentApplicationAsync(target, client, wanted, ct);
         if (current is null && installation.ObservedGeneration == 0 && !WasApplied(installation)
             && await WaitingForRequirementsAsync(installation, version, ct) is { } waiting)
             return result.Progress(AddonPhase.Pending, waiting, Timing.PollInterval);
 
-        var wanted = AddonManifests.Application(installation, version, target.TeamSlug, target.Cluster.Name);
         if (current is not null && current["metadata"]?["deletionTimestamp"] is not null)
             return result.Progress(AddonPhase.Installing,
                 "Someone deleted the Argo CD Application in the cluster; waiting for Argo CD to finish removing it, then restoring it.", Timing.PollInterval);
         if (current is null || !AddonManifests.Matches(current, wanted) || AddonManifests.RenderedGeneration(current) != installation.Generation)
         {
+            snapshots.Forget(target.Cluster.Id);
             await client.ApplyAsync(AddonManifests.AppProject(catalog), ct);
             await client.ApplyAsync(wanted, ct);
             var (step, message) = current switch
@@ -258,6 +263,32 @@ public sealed class AddonReconciler(
         }
         return result.Progress(AddonPhase.Uninstalling, "Argo CD is removing the add-on's workload.", Timing.PollInterval);
     }
+
+    /// <summary>
+    /// The installation's Application as the cluster holds it. A settled installation (its drift check, every resync
+    /// round) reads it from the cluster's shared list snapshot; when that shows anything but "unchanged and Synced/Healthy"
+    /// the object is read again directly, so every decision to write rests on a fresh read.
+    /// </summary>
+    private async Task<JsonObject?> CurrentApplicationAsync(Target target, IKubernetes client, JsonObject wanted, CancellationToken ct)
+    {
+        var installation = target.Installation;
+        var settled = installation.Phase == AddonPhase.Healthy && installation.ObservedGeneration == installation.Generation;
+        if (settled)
+        {
+            var listed = await snapshots.GetAsync(target.Cluster.Id, DriftInterval,
+                () => client.ListAsync(BootstrapManifests.ApplicationApiVersion, "Application", BootstrapManifests.ArgoNamespace, ct));
+            if (listed?.GetValueOrDefault(installation.AddonId) is { } seen
+                && seen["metadata"]?["deletionTimestamp"] is null
+                && AddonManifests.Matches(seen, wanted) && AddonManifests.RenderedGeneration(seen) == installation.Generation
+                && (string?)seen["status"]?["sync"]?["status"] == "Synced" && (string?)seen["status"]?["health"]?["status"] == "Healthy")
+                return seen;
+        }
+        return await client.GetAsync(BootstrapManifests.ApplicationApiVersion, "Application", installation.AddonId, BootstrapManifests.ArgoNamespace, ct);
+    }
+
+    /// <summary>A managed cluster whose reconciler saw Argo CD available (so its Application CRD is installed).</summary>
+    private static bool ArgoCdKnownReady(Cluster cluster) =>
+        !cluster.IsAttached && cluster.Conditions.Any(c => c.Type == ClusterReconciler.ArgoCdReady && c.Status == ConditionStatus.True);
 
     /// <summary>A message when an add-on this one requires is not Healthy yet on the same cluster, else null.</summary>
     private async Task<string?> WaitingForRequirementsAsync(AddonInstallation installation, AddonVersion version, CancellationToken ct)
