@@ -44,7 +44,8 @@ public sealed class FoundationJourneys(PortalInABrowser portal)
         await ChooseAsync(admin, "group-mapping-role", "owner");
         await admin.GetByTestId("group-mapping-add-submit").ClickAsync();
         await Expect(admin.GetByTestId("group-mapping-row")).ToContainTextAsync("team-alpha-owners");
-        await Expect(admin.GetByTestId("group-mapping-row")).ToContainTextAsync("owner");
+        // The role column, not the row: the group's own name contains "owner" too.
+        await Expect(admin.GetByTestId("group-mapping-row").Locator("td").Nth(1)).ToHaveTextAsync("owner");
 
         // Olivia's IdP groups include team-alpha-owners: signing in is all it takes, on a phone-sized window too.
         var owner = await portal.OpenPageAsync(PortalInABrowser.Narrow);
@@ -137,6 +138,16 @@ public sealed class FoundationJourneys(PortalInABrowser portal)
     {
         await page.GetByTestId(testId).ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+        // The select shows the choice only once the circuit has applied it; submitting earlier (a loaded machine) sent
+        // the previous value. Wait for the rendered choice, whether the test id sits on the input or around it.
+        await page.WaitForFunctionAsync("""
+            ([id, text]) => {
+                const e = document.querySelector(`[data-testid="${id}"]`);
+                if (!e) return false;
+                const shown = [e.value, e.textContent, e.querySelector('input')?.value].join(' ').toLowerCase();
+                return shown.includes(text.toLowerCase());
+            }
+            """, new object[] { testId, option });
     }
 
     /// <summary>On a narrow window the drawer starts closed; the menu button opens it.</summary>
