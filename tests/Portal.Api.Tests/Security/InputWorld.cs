@@ -112,6 +112,7 @@ public sealed class InputWorld : IAsyncLifetime
         "env" => "dev",
         "addon" => operation.Template.Contains("maturity-overrides", StringComparison.Ordinal) ? "mlflow" : Addon,
         "name" => Endpoint,
+        "pool" => "general",
         "userId" => Team.Maintainer.Id.ToString(),
         "id" when operation.Template.Contains("group-mappings", StringComparison.Ordinal) => GroupMappingId,
         "id" => OwnerTokenId,

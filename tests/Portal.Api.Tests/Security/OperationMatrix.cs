@@ -101,6 +101,8 @@ public static class OperationMatrix
         ["GET /api/v1/costs"] = new(AccessClass.TeamRead, v => $"/api/v1/costs?team={v.Slug}&groupBy=cluster"),
         ["GET /api/v1/costs.csv"] = new(AccessClass.TeamRead, v => $"/api/v1/costs.csv?team={v.Slug}&groupBy=cluster"),
         ["GET /api/v1/teams/{team}/budget"] = new(AccessClass.TeamRead, v => $"{v.Url}/budget"),
+        ["GET /api/v1/teams/{team}/costs/hibernation"] = new(AccessClass.TeamRead, v => $"{v.Url}/costs/hibernation"),
+        ["POST /api/v1/teams/{team}/clusters/{cluster}/node-pools/{pool}:wake"] = new(AccessClass.TeamWrite, v => $"{Cluster(v)}/node-pools/general:wake", _ => Json(new { })),
         ["PUT /api/v1/teams/{team}/budget"] = new(AccessClass.TeamWrite, v => $"{v.Url}/budget",
             _ => Json(new { monthlyLimit = 1, webhookUrl = "https://attacker.example.test/steal" })),
         ["GET /api/v1/prices"] = new(AccessClass.SignedInRead, _ => "/api/v1/prices"),

@@ -59,6 +59,23 @@ public sealed class ReconcilerPiecesTests
     }
 
     [Fact]
+    public void ConfigUpdate_InSteadyState_LeavesTheAutoscalersDesiredSize_ButNotOutsideMinMax()
+    {
+        var group = Group();
+        var pool = Pool(group.ScalingConfig!.MinSize ?? 0, 1, group.ScalingConfig.MaxSize ?? 1);
+        var scaledUp = group with { ScalingConfig = group.ScalingConfig with { DesiredSize = pool.MaxSize } };
+
+        // The autoscaler raised desired within the pool's range: nothing to send in steady state, the spec's after a spec change.
+        Assert.Null(ClusterReconciler.ConfigUpdate(pool, scaledUp, enforceDesired: false));
+        Assert.Equal(1, ClusterReconciler.ConfigUpdate(pool, scaledUp, enforceDesired: true)!.ScalingConfig!.DesiredSize);
+
+        // A max lowered below what runs: the new range is sent with the spec's desired size, not the out-of-range one.
+        pool.MaxSize = 1;
+        var lowered = ClusterReconciler.ConfigUpdate(pool, scaledUp with { ScalingConfig = scaledUp.ScalingConfig! with { MaxSize = 5, DesiredSize = 5 } }, enforceDesired: false);
+        Assert.Equal(new EksScalingConfig(pool.MinSize, 1, 1), lowered!.ScalingConfig);
+    }
+
+    [Fact]
     public void ConfigUpdate_AddsAndRemovesLabelsAndTaints()
     {
         var pool = Pool(gpu: true);

@@ -230,6 +230,12 @@ public sealed class CostJourneys(PortalInABrowser portal, ITestOutputHelper outp
                     ?? throw new InvalidOperationException($"No node group {GpuPool} in {cluster.EksName}.");
         await eks.UpdateNodegroupConfigAsync(session, cluster.EksName, GpuPool,
             new UpdateNodegroupConfigRequest { ScalingConfig = new EksScalingConfig(group.ScalingConfig!.MinSize, Math.Max(2, group.ScalingConfig.MaxSize ?? 0), 2) }, default);
+        // The update settles like any EKS update (UPDATING, then ACTIVE); the portal must leave the autoscaler's size alone.
+        await WaitForAsync($"node group {GpuPool} running two nodes", async () =>
+        {
+            var now = await eks.TryDescribeNodegroupAsync(session, cluster.EksName, GpuPool, default);
+            return now is { Status: EksNodegroupStatus.Active, ScalingConfig.DesiredSize: 2 } ? null : $"{now?.Status}, desired {now?.ScalingConfig?.DesiredSize}";
+        });
 
         var run = await services.GetRequiredService<CostMetering>().MeterRangeAsync(from, to, default);
         output.WriteLine($"metered {run.Hours.Count} hours, {run.Lines} lines; skipped: {string.Join("; ", run.Skipped)}");

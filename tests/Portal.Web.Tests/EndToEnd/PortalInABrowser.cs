@@ -180,6 +180,14 @@ public sealed class PortalInABrowser : IAsyncLifetime
     public async Task AssertAccessibleAsync(IPage page, string pageName)
     {
         await WaitForLoadedAsync(page);
+        // The pointer rests where the last click was: a hovered button is drawn lighter, which is not the page's contrast.
+        await page.Mouse.MoveAsync(0, 0);
+        // Nor is a dialog half way through fading in: let finite animations end (spinners run forever, so not those).
+        await page.EvaluateAsync("""
+            () => Promise.all(document.getAnimations()
+                .filter(a => a.effect?.getComputedTiming().endTime !== Infinity)
+                .map(a => a.finished.catch(() => null)))
+            """);
         if (await page.EvaluateAsync<bool>("() => typeof window.axe === 'undefined'"))
             // Evaluated through the DevTools protocol rather than added as an inline <script>: the portal's CSP refuses those.
             await page.EvaluateAsync(_axeSource + "\n;undefined");

@@ -389,7 +389,9 @@ public sealed class ClusterReconciler(
                     if (row.WakeUntil is { } until && until <= now) (row.WokenAt, row.WakeUntil) = (null, null);
                 });
             }
-            if (ConfigUpdate(pool, group, plan?.Wanted) is { } update)
+            // A spec change or hibernation sets the desired size; in between it is the cluster autoscaler's.
+            var enforceDesired = plan is not null || cluster.ObservedGeneration != cluster.Generation;
+            if (ConfigUpdate(pool, group, plan?.Wanted, enforceDesired) is { } update)
             {
                 var hibernating = plan is not null && update.ScalingConfig is not null;
                 // Written before EKS is asked: a run killed after the call still knows what to wake the pool up to.
@@ -839,10 +841,16 @@ public sealed class ClusterReconciler(
 
     /// <summary>What differs between the pool's spec and the node group, as one UpdateNodegroupConfig; null when nothing does.</summary>
     /// <param name="size">The sizes to run at now: the spec's, or what hibernation decided (zero at night, the remembered sizes at wake).</param>
-    internal static UpdateNodegroupConfigRequest? ConfigUpdate(NodePool pool, EksNodegroup group, PoolSize? size = null)
+    /// <param name="enforceDesired">
+    /// False in steady state: a desired size the node group has within min–max is kept, because the cluster autoscaler
+    /// moved it there (EKS users tell Terraform to ignore it for the same reason); resetting it would fight the autoscaler
+    /// and remove nodes pods are running on. A spec change or hibernation passes true.
+    /// </param>
+    internal static UpdateNodegroupConfigRequest? ConfigUpdate(NodePool pool, EksNodegroup group, PoolSize? size = null, bool enforceDesired = true)
     {
         var wanted = size ?? pool.SpecSize;
         var scaling = group.ScalingConfig;
+        if (!enforceDesired && scaling?.DesiredSize is { } observed && observed >= wanted.Min && observed <= wanted.Max) wanted = wanted with { Desired = observed };
         var scalingDiffers = scaling is null || scaling.MinSize != wanted.Min || scaling.MaxSize != wanted.Max || scaling.DesiredSize != wanted.Desired;
 
         var labels = group.Labels ?? new Dictionary<string, string>();
