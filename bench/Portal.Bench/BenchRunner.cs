@@ -128,13 +128,5 @@ public static class BenchTables
 
 public static class BenchPaths
 {
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Unicron.Portal.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Run the benchmarks from inside the repository.");
-    }
+    public static string Root => Portal.Testing.RepositoryRoot.Path;
 }

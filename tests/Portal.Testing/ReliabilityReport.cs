@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Portal.Testing;
@@ -13,7 +12,7 @@ public static class ReliabilityReport
 {
     private static readonly Lock Gate = new();
 
-    public static string DocumentPath { get; } = Path.Combine(FindRoot(), "docs", "reliability.md");
+    public static string DocumentPath { get; } = Path.Combine(RepositoryRoot.Path, "docs", "reliability.md");
 
     /// <summary>Replaces the section of <paramref name="suiteId"/> (for example "R4") with <paramref name="markdown"/>.</summary>
     public static void Write(string suiteId, string markdown)
@@ -54,15 +53,5 @@ public static class ReliabilityReport
         text.Append('|').AppendJoin("|", header.Select(_ => "---")).Append("|\n");
         foreach (var row in rows) text.Append("| ").AppendJoin(" | ", row).Append(" |\n");
         return text.ToString();
-    }
-
-    private static string FindRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory(), Path.GetDirectoryName(sourceFile) ?? "" })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Unicron.Portal.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("Could not find Unicron.Portal.sln above the test binaries, the working directory or this source file.");
     }
 }
