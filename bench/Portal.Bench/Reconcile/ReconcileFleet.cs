@@ -128,6 +128,9 @@ public sealed class ReconcileFleet : IAsyncDisposable
         ["Clusters:MaxClustersPerEnvironment"] = Size.ClustersPerTeam.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        // One script token creates the whole fleet (11,000 requests at full size): far beyond a person's budget.
+        ["RateLimiting:PermitsPerMinute"] = "1000000",
+        ["RateLimiting:Burst"] = "1000000",
     };
 
     private async Task StartApiAsync(CancellationToken ct)

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Portal.Core.Common;
 using Portal.Core.Persistence;
 using Portal.Core.Teams;
@@ -41,15 +43,9 @@ public static class TeamAccess
         PortalDbContext db, PortalActor actor, string teamSlug, TeamPermission permission, CancellationToken ct,
         bool track = false, TokenScopes? requiredScope = null)
     {
-        var query = track ? db.Teams : db.Teams.AsNoTracking();
-        // The team and the caller's role in one round trip: this runs on every team-scoped call.
-        var found = await query.Where(t => t.Slug == teamSlug)
-            .Select(t => new
-            {
-                Team = t,
-                Role = db.Memberships.Where(m => m.TeamId == t.Id && m.UserId == actor.UserId).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
-            })
-            .FirstOrDefaultAsync(ct);
+        // The team and the caller's role in one round trip: this runs on every team-scoped call, so the query is compiled
+        // once instead of EF re-reading its expression tree on each request.
+        var found = await FindFor(db, track)(db, teamSlug, actor.UserId, ct);
         if (found is null) throw new NotFoundException("Team", teamSlug);
         var (team, role) = (found.Team, found.Role);
 
@@ -62,6 +58,25 @@ public static class TeamAccess
                 $"Your role in team '{teamSlug}' is {role.ToString()!.ToLowerInvariant()}; this needs {MinimumRole(permission).ToString().ToLowerInvariant()} or higher.");
         return new TeamGrant(team, role);
     }
+
+    private sealed record TeamAndRole(Team Team, TeamRole? Role);
+
+    private delegate Task<TeamAndRole?> FindTeamAndRole(PortalDbContext db, string slug, Guid userId, CancellationToken ct);
+
+    // A compiled query belongs to one EF model; a process normally has one, but the tests run both providers side by side.
+    private static readonly ConcurrentDictionary<(IModel Model, bool Track), FindTeamAndRole> Compiled = new();
+
+    private static FindTeamAndRole FindFor(PortalDbContext db, bool track) => Compiled.GetOrAdd((db.Model, track), key =>
+    {
+        var find = key.Track
+            ? EF.CompileAsyncQuery((PortalDbContext db, string slug, Guid userId, CancellationToken _) =>
+                db.Teams.Where(t => t.Slug == slug).Select(t => new TeamAndRole(t, db.Memberships
+                    .Where(m => m.TeamId == t.Id && m.UserId == userId).Select(m => (TeamRole?)m.Role).FirstOrDefault())).FirstOrDefault())
+            : EF.CompileAsyncQuery((PortalDbContext db, string slug, Guid userId, CancellationToken _) =>
+                db.Teams.AsNoTracking().Where(t => t.Slug == slug).Select(t => new TeamAndRole(t, db.Memberships
+                    .Where(m => m.TeamId == t.Id && m.UserId == userId).Select(m => (TeamRole?)m.Role).FirstOrDefault())).FirstOrDefault());
+        return new FindTeamAndRole(find);
+    });
 
     public static void RequireScope(PortalActor actor, TokenScopes scope)
     {

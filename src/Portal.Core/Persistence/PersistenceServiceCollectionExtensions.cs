@@ -12,7 +12,8 @@ public static class PersistenceServiceCollectionExtensions
 
     /// <summary>
     /// Registers <see cref="PortalDbContext"/> through a factory (Blazor circuits and jobs need a context per
-    /// operation) and the start-up migrator. Options come from <see cref="DatabaseOptions"/>.
+    /// operation) and the start-up migrator. Options come from <see cref="DatabaseOptions"/>. The factory pools
+    /// contexts: every API call creates one or two, and the context holds no state of its own to leak between uses.
     /// </summary>
     public static IServiceCollection AddPortalPersistence(this IServiceCollection services)
     {
@@ -23,7 +24,7 @@ public static class PersistenceServiceCollectionExtensions
             .Validate(o => o.Provider != DatabaseProvider.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "Database:Provider is Postgres but ConnectionStrings:Portal is empty.")
             .ValidateOnStart();
-        services.AddDbContextFactory<PortalDbContext>((sp, builder) =>
+        services.AddPooledDbContextFactory<PortalDbContext>((sp, builder) =>
             Configure(builder, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         services.AddHostedService<DatabaseMigrator>();
         return services;
