@@ -5,6 +5,11 @@ namespace Portal.Bench.Reconcile;
 /// <summary>What one convergence run measured.</summary>
 public sealed record Convergence(FleetSize Size, int Processes, TimeSpan Clusters, TimeSpan Addons, int EmulatorCalls, int EmulatorWrites)
 {
+    /// <summary>Hangfire jobs that reconciled a cluster / an add-on installation during the run: each is one reconcile run.</summary>
+    public int ClusterJobs { get; init; }
+
+    public int AddonJobs { get; init; }
+
     public TimeSpan Total => Clusters + Addons;
 }
 
@@ -26,8 +31,12 @@ public static class FleetConvergence
     /// <summary>The last converged 2-process fleet at the run's scale, for P3 (which disposes it).</summary>
     public static ReconcileFleet? Handover { get; set; }
 
-    /// <summary>P2's own results at the run's scale with 2 processes, for P5's 100% point.</summary>
-    public static Convergence? FullScaleTwoProcesses { get; set; }
+    /// <summary>Every convergence measured in this run, so P5 reuses P2's points instead of converging the same fleet twice.</summary>
+    public static List<Convergence> Measured { get; } = [];
+
+    /// <summary>This run's measurement of a fleet of <paramref name="size"/> with <paramref name="processes"/> worker processes, if it has one.</summary>
+    public static Convergence? Find(FleetSize size, int processes) =>
+        Measured.LastOrDefault(m => m.Size == size && m.Processes == processes);
 
     public static async Task<(Convergence Result, ReconcileFleet Fleet)> RunAsync(BenchContext context, FleetSize size, int processes, CancellationToken ct)
     {
@@ -35,6 +44,7 @@ public static class FleetConvergence
         var fleet = await ReconcileFleet.CreateAsync(context, size, ct);
         try
         {
+            var firstJob = await fleet.LastJobIdAsync(ct);
             await fleet.CreateClustersAsync(ct);
             fleet.Emulator.Calls.Reset();
             var watch = Stopwatch.StartNew();
@@ -50,6 +60,14 @@ public static class FleetConvergence
                                   $"{result.EmulatorCalls:N0} emulator calls ({result.EmulatorWrites:N0} writes)");
             context.Log.WriteLine("    calls per cluster by operation: " + string.Join(", ", calls.GroupBy(c => $"{c.Service} {c.Operation}")
                 .OrderByDescending(g => g.Count()).Take(12).Select(g => $"{g.Key} {g.Count() / (double)size.Clusters:0.#}")));
+            var jobs = await fleet.JobsSinceAsync(firstJob, ct);
+            result = result with
+            {
+                ClusterJobs = jobs.Where(j => j.Job.StartsWith("ReconcileClusterJob.", StringComparison.Ordinal)).Sum(j => j.Count),
+                AddonJobs = jobs.Where(j => j.Job.StartsWith("ReconcileAddonJob.", StringComparison.Ordinal)).Sum(j => j.Count),
+            };
+            Measured.Add(result);
+            context.Log.WriteLine($"    {jobs.Sum(j => j.Count):N0} Hangfire jobs: " + string.Join(", ", jobs.Take(8).Select(j => $"{j.Job} {j.Count:N0}")));
             return (result, fleet);
         }
         catch

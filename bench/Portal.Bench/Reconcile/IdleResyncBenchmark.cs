@@ -40,7 +40,8 @@ public sealed class IdleResyncBenchmark : IBenchmark
         var calls = fleet.Emulator.Calls.All;
         var window = watch.Elapsed;
         await fleet.StopWorkersAsync();
-        var checks = await fleet.SucceededJobsSinceAsync(firstJob, "ReconcileAddonJob", ct);
+        var checks = await fleet.SucceededJobsSinceAsync(firstJob, "CheckAddonDriftJob", ct);
+        var jobs = (await fleet.JobsSinceAsync(firstJob, ct)).Sum(j => j.Count);
 
         // Still converged: an idle fleet that drifted or failed would make low counts meaningless.
         var (ready, _) = await fleet.ClusterCountsAsync(ct);
@@ -59,11 +60,14 @@ public sealed class IdleResyncBenchmark : IBenchmark
         var perResource = calls.Count(c => !c.IsWrite) / (double)resources / rounds;
         context.Record(new BenchResult("P3", name, "reads per resource per round", perResource, "", "≤ 1", perResource <= 1,
             perResource <= 1 ? null : Summary(calls.Where(c => !c.IsWrite))));
-        // On a busy machine the workers may not manage a check of every add-on every round; per check is the honest figure then.
-        context.Record(new BenchResult("P3", name, "add-on drift checks run", checks, "runs", $"{fleet.Size.Addons * rounds:0} (one per add-on per round)"));
+        // The idle cost the emulator does not see: every job is a handful of statements in PostgreSQL and a worker's time.
+        context.Record(new BenchResult("P3", name, "jobs per resource per round", jobs / (double)resources / rounds, "jobs"));
+        // One drift check per cluster per round covers all its settled add-ons. On a busy machine the workers may not
+        // manage every round; per check is the honest figure then.
+        context.Record(new BenchResult("P3", name, "add-on drift checks run", checks, "runs", $"{fleet.Size.Clusters * rounds:0} (one per cluster per round)"));
         if (checks > 0)
-            context.Record(new BenchResult("P3", name, "Kubernetes reads per add-on check", calls.Count(c => c.Service == "kubernetes" && !c.IsWrite) / (double)checks, "", "≤ 1",
-                calls.Count(c => c.Service == "kubernetes" && !c.IsWrite) <= checks));
+            context.Record(new BenchResult("P3", name, "Kubernetes reads per drift check (of 10 add-ons)", calls.Count(c => c.Service == "kubernetes" && !c.IsWrite) / (double)checks, "", "≤ 10",
+                calls.Count(c => c.Service == "kubernetes" && !c.IsWrite) <= checks * fleet.Size.AddonsPerCluster));
         context.Log.WriteLine($"    reads by operation: {Summary(calls.Where(c => !c.IsWrite))}");
     }
 

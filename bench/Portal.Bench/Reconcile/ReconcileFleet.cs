@@ -284,6 +284,23 @@ public sealed class ReconcileFleet : IAsyncDisposable
         return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Jobs created after <paramref name="afterId"/> by class and method, most first: where a convergence's job traffic goes.</summary>
+    public async Task<IReadOnlyList<(string Job, int Count)>> JobsSinceAsync(long afterId, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT regexp_replace(invocationdata->>'Type', '^.*\.([^.,]+),.*$', '\1') || '.' || (invocationdata->>'Method'), count(*)
+            FROM hangfire.job WHERE id > @after GROUP BY 1 ORDER BY 2 DESC
+            """, connection);
+        command.Parameters.AddWithValue("after", afterId);
+        var jobs = new List<(string, int)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) jobs.Add((reader.GetString(0), (int)reader.GetInt64(1)));
+        return jobs;
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan patience, string what, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();

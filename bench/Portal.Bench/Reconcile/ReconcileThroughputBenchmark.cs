@@ -2,27 +2,49 @@ namespace Portal.Bench.Reconcile;
 
 /// <summary>
 /// P2 (issue 10): 1,000 clusters with two node pools and 10,000 add-on installations, created through the API against
-/// the emulator with zero delays, converged by 1 and then 2 worker processes. Target: ≤ 60 s on 2 cores.
+/// the emulator with zero delays, converged by 2 worker processes. Target: ≤ 60 s on 2 cores. One and two processes are
+/// compared on a tenth of that fleet: converging the full fleet twice would not fit the whole benchmark's 15 minutes.
 /// </summary>
 public sealed class ReconcileThroughputBenchmark : IBenchmark
 {
     public static readonly TimeSpan Target = TimeSpan.FromSeconds(60);
 
+    /// <summary>The fleet the 1-versus-2-processes comparison runs on (also P5's 10% point).</summary>
+    public const double ComparisonFraction = 0.1;
+
     public string Id => "P2";
 
-    public string Title => "Reconcile throughput: a fleet created through the API until converged, 1 and 2 worker processes";
+    public string Title => "Reconcile throughput: a fleet created through the API until converged (2 worker processes; 1 vs 2 on a tenth)";
 
     public async Task RunAsync(BenchContext context, CancellationToken ct)
     {
-        var size = FleetSize.For(context.Settings.Scale);
-        foreach (var processes in new[] { 1, 2 })
+        // The small fleets first: the full one is handed to P3 still running, and its workers must not compete with them.
+        var full = FleetSize.For(context.Settings.Scale);
+        var small = FleetSize.For(context.Settings.Scale * ComparisonFraction);
+        if (small != full)
         {
-            var (result, fleet) = await FleetConvergence.RunAsync(context, size, processes, ct);
-            var keep = processes == 2 && context.Settings.Wants("P3");
-            if (keep) FleetConvergence.Handover = fleet;
+            foreach (var processes in new[] { 1, 2 })
+            {
+                var (result, fleet) = await FleetConvergence.RunAsync(context, small, processes, ct);
+                await fleet.DisposeAsync();
+                Record(context, result);
+            }
+            if (FleetConvergence.Find(small, 1) is { } one && FleetConvergence.Find(small, 2) is { } two)
+                context.Record(new BenchResult("P2", $"{small}", "time with 2 processes / with 1", two.Total / one.Total, "×"));
+        }
+
+        try
+        {
+            var (result, fleet) = await FleetConvergence.RunAsync(context, full, 2, ct);
+            if (context.Settings.Wants("P3")) FleetConvergence.Handover = fleet;
             else await fleet.DisposeAsync();
-            if (processes == 2) FleetConvergence.FullScaleTwoProcesses = result;
             Record(context, result);
+        }
+        catch (TimeoutException e)
+        {
+            // Record the miss rather than lose the run's other figures.
+            context.Record(new BenchResult("P2", $"{full}, 2 worker processes", "converged (total)", FleetConvergence.Patience.TotalSeconds, "s",
+                $"≤ {Target.TotalSeconds:0} s", false, e.Message));
         }
     }
 
@@ -37,5 +59,7 @@ public sealed class ReconcileThroughputBenchmark : IBenchmark
             fullSize ? $"≤ {Target.TotalSeconds:0} s" : null, fullSize ? met : null,
             fullSize && !met ? $"{result.Total.TotalSeconds / Target.TotalSeconds:0.0}× the target" : null));
         context.Record(new BenchResult(benchmark, name, "emulator calls", result.EmulatorCalls, "calls"));
+        context.Record(new BenchResult(benchmark, name, "reconcile runs per cluster", result.ClusterJobs / (double)result.Size.Clusters, "jobs"));
+        context.Record(new BenchResult(benchmark, name, "reconcile runs per add-on", result.AddonJobs / (double)result.Size.Addons, "jobs"));
     }
 }

@@ -150,6 +150,54 @@ public sealed class AddonInstallationTests(PostgresDatabaseFixture database, Add
     }
 
     [Fact]
+    public async Task SettledInstallations_HaveNoJobOfTheirOwn_AndAreCheckedForDriftTogetherPerCluster()
+    {
+        var (owner, team) = await TeamAsync();
+        var cluster = await ProvisionedClusterAsync(owner, team);
+        var tracker = (await Addons.InstallAsync(owner, team.Slug, cluster.Name, new AddonInstallRequest("tracker", "1.0.0"), Ct)).Installation.Id;
+        var pipelines = (await Addons.InstallAsync(owner, team.Slug, cluster.Name, new AddonInstallRequest("pipelines"), Ct)).Installation.Id;
+        await ReconcileUntilAsync(tracker, r => r?.Phase == AddonPhase.Healthy);
+        await ReconcileUntilAsync(pipelines, r => r?.Phase == AddonPhase.Healthy);
+
+        // Healthy and observed: the run that said so scheduled nothing, and the row is due for the next drift check.
+        var before = Jobs.Jobs.Count;
+        await Reconciler.ReconcileAsync(tracker, Ct);
+        Assert.Equal(before, Jobs.Jobs.Count);
+        var settled = (await RowAsync(tracker))!;
+        Assert.Equal(AddonPhase.Healthy, settled.Phase);
+        Assert.True(settled.NextAttemptAtUnixMs > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        // Once due, the resync asks for one check of the cluster, not a reconcile per installation.
+        await using (var db = Database.CreateContext())
+            await db.AddonInstallations.Where(a => a.ClusterId == cluster.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.NextAttemptAtUnixMs, 0L), Ct);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var db = Database.CreateContext())
+        {
+            Assert.DoesNotContain(tracker, await AddonsServiceCollectionExtensions.FindDueAsync(db, now, now + 30_000, Ct));
+            // Other tests' clusters share this database: only this cluster's presence is this test's business.
+            Assert.Contains(cluster.Id, await AddonsServiceCollectionExtensions.FindDriftChecksDueAsync(db, now, now + 30_000, Ct));
+            Assert.DoesNotContain(cluster.Id, await AddonsServiceCollectionExtensions.FindDriftChecksDueAsync(db, now, now + 30_000, Ct));
+        }
+
+        // Nothing changed: the check reconciles nothing.
+        before = Jobs.Jobs.Count;
+        await Reconciler.CheckDriftAsync(cluster.Id, Ct);
+        Assert.Equal(before, Jobs.Jobs.Count);
+
+        // Someone edits one Application: only that installation gets a reconcile, which restores it.
+        using var client = await KubernetesAsync(cluster);
+        var patch = new V1Patch("""{"spec":{"source":{"targetRevision":"9.9.9"}}}""", V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, "argoproj.io", "v1alpha1", BootstrapManifests.ArgoNamespace, "applications", "tracker",
+            cancellationToken: Ct);
+        await Reconciler.CheckDriftAsync(cluster.Id, Ct);
+        var enqueued = Jobs.Jobs.Skip(before).Where(j => j.Type.Name == "ReconcileAddonJob").Select(j => (Guid)j.Args[0]).ToList();
+        Assert.Equal([tracker], enqueued);
+        await ReconcileUntilAsync(tracker, r => r?.Phase == AddonPhase.Installing);
+        await ReconcileUntilAsync(tracker, r => r?.Phase == AddonPhase.Healthy);
+        Assert.Equal("1.0.0", (string?)(await ApplicationAsync(client, "tracker"))!["spec"]!["source"]!["targetRevision"]);
+    }
+
+    [Fact]
     public async Task EditedApplication_IsRestored_WithAnEvent()
     {
         var (owner, team) = await TeamAsync();

@@ -27,19 +27,24 @@ public static class AddonsServiceCollectionExtensions
         services.TryAddSingleton<ApplicationSnapshots>();
         services.TryAddSingleton<AddonReconciler>();
         services.TryAddTransient<ReconcileAddonJob>();
+        services.TryAddTransient<CheckAddonDriftJob>();
         services.AddSingleton(new ResyncTarget("add-on installation", FindDueAsync,
             (jobs, id) => jobs.Enqueue<ReconcileAddonJob>(j => j.RunAsync(id, CancellationToken.None))));
+        services.AddSingleton(new ResyncTarget("cluster's settled add-ons (drift check)", FindDriftChecksDueAsync,
+            (jobs, clusterId) => jobs.Enqueue<CheckAddonDriftJob>(j => j.RunAsync(clusterId, CancellationToken.None))));
         return services;
     }
 
     /// <summary>
-    /// Installations not converged, or settled ones due for their drift check (every phase but Failed reschedules
-    /// itself), whose lease is free and whose next attempt is due; marked attempted until <paramref name="notBefore"/>.
+    /// Installations not converged, or settled but not healthy ones due for their next look (every phase but Failed
+    /// reschedules itself), whose lease is free and whose next attempt is due; marked attempted until <paramref name="notBefore"/>.
+    /// Settled, healthy installations are <see cref="FindDriftChecksDueAsync"/>'s.
     /// </summary>
     internal static async Task<IReadOnlyList<Guid>> FindDueAsync(PortalDbContext db, long now, long notBefore, CancellationToken ct)
     {
         var due = await db.AddonInstallations
             .Where(a => (a.ObservedGeneration < a.Generation || a.Phase != AddonPhase.Failed)
+                        && !(a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null)
                         && a.LeaseUntilUnixMs < now
                         && a.NextAttemptAtUnixMs <= now)
             .OrderBy(a => a.NextAttemptAtUnixMs)
@@ -52,5 +57,21 @@ public static class AddonsServiceCollectionExtensions
                 .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextAttemptAtUnixMs, notBefore), ct);
         }
         return due;
+    }
+
+    /// <summary>
+    /// Clusters with settled, healthy installations due for their drift check: one <see cref="CheckAddonDriftJob"/> per
+    /// cluster checks them all. Their installations are marked attempted until <paramref name="notBefore"/>.
+    /// </summary>
+    internal static async Task<IReadOnlyList<Guid>> FindDriftChecksDueAsync(PortalDbContext db, long now, long notBefore, CancellationToken ct)
+    {
+        var due = db.AddonInstallations.Where(a => a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null
+                                                   && a.LeaseUntilUnixMs < now && a.NextAttemptAtUnixMs <= now);
+        var clusters = await due.Select(a => a.ClusterId).Distinct().Take(500).ToListAsync(ct);
+        if (clusters.Count > 0)
+        {
+            await due.Where(a => clusters.Contains(a.ClusterId)).ExecuteUpdateAsync(s => s.SetProperty(a => a.NextAttemptAtUnixMs, notBefore), ct);
+        }
+        return clusters;
     }
 }
