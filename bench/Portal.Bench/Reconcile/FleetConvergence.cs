@@ -60,6 +60,9 @@ public static class FleetConvergence
                                   $"{result.EmulatorCalls:N0} emulator calls ({result.EmulatorWrites:N0} writes)");
             context.Log.WriteLine("    calls per cluster by operation: " + string.Join(", ", calls.GroupBy(c => $"{c.Service} {c.Operation}")
                 .OrderByDescending(g => g.Count()).Take(12).Select(g => $"{g.Key} {g.Count() / (double)size.Clusters:0.#}")));
+            var refused = calls.Where(c => c.StatusCode is >= 300).GroupBy(c => $"{c.Service} {c.Operation} {c.StatusCode}")
+                .OrderByDescending(g => g.Count()).Take(6).Select(g => $"{g.Key} ×{g.Count()}").ToList();
+            if (refused.Count > 0) context.Log.WriteLine("    answered with an error: " + string.Join(", ", refused));
             var jobs = await fleet.JobsSinceAsync(firstJob, ct);
             result = result with
             {

@@ -67,7 +67,7 @@ public static class AddonsServiceCollectionExtensions
     {
         var due = db.AddonInstallations.Where(a => a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null
                                                    && a.LeaseUntilUnixMs < now && a.NextAttemptAtUnixMs <= now);
-        var clusters = await due.Select(a => a.ClusterId).Distinct().Take(500).ToListAsync(ct);
+        var clusters = await due.Select(a => a.ClusterId).Distinct().OrderBy(id => id).Take(500).ToListAsync(ct);
         if (clusters.Count > 0)
         {
             await due.Where(a => clusters.Contains(a.ClusterId)).ExecuteUpdateAsync(s => s.SetProperty(a => a.NextAttemptAtUnixMs, notBefore), ct);
