@@ -86,8 +86,23 @@ public sealed class AddonService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Read, ct);
-        var (cluster, environment) = await FindClusterAsync(db, grant.Team.Id, teamSlug, clusterName, ct);
-        return await FactsAsync(db, cluster, environment, except: null, ct);
+        var teamId = grant.Team.Id;
+        // The cluster, its environment, what it has installed and the team's overrides in one round trip: every view of
+        // the catalogue for a cluster asks for this. Both lists are short (an add-on at most once per cluster and team).
+        var found = await (from c in db.Clusters.AsNoTracking()
+                           join e in db.Environments on c.EnvironmentId equals e.Id
+                           where c.TeamId == teamId && c.Name == clusterName
+                           select new
+                           {
+                               Cluster = c,
+                               Environment = e.Name,
+                               Installed = db.AddonInstallations.Where(a => a.ClusterId == c.Id).Select(a => new { a.AddonId, a.CatalogVersion }).ToList(),
+                               Overrides = db.MaturityOverrides.Where(o => o.TeamId == teamId).Select(o => o.AddonId).ToList(),
+                           }).FirstOrDefaultAsync(ct)
+                    ?? throw new NotFoundException("Cluster", $"{teamSlug}/{clusterName}");
+        return new ClusterFacts(found.Environment, KubernetesVersionOf(found.Cluster),
+            found.Installed.ToDictionary(a => a.AddonId, a => a.CatalogVersion, StringComparer.Ordinal),
+            found.Overrides.ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -452,12 +467,18 @@ public sealed class AddonService(
 
     private async Task<ClusterFacts> FactsAsync(PortalDbContext db, Cluster cluster, EnvironmentName environment, string? except, CancellationToken ct)
     {
+        var kubernetes = KubernetesVersionOf(cluster);
+        var installed = await InstalledAsync(db, cluster.Id, except, includeUninstalling: true, ct);
+        return new ClusterFacts(environment, kubernetes, installed, await OverridesAsync(db, cluster.TeamId, ct));
+    }
+
+    private static KubernetesVersion KubernetesVersionOf(Cluster cluster)
+    {
         if (!KubernetesVersion.TryParse(cluster.CurrentVersion ?? cluster.KubernetesVersion, out var kubernetes)
             && !KubernetesVersion.TryParse(cluster.KubernetesVersion, out kubernetes))
             throw new ConflictException($"The Kubernetes version of cluster '{cluster.Name}' is not known, so add-on requirements cannot be checked; " +
                                         "attach the cluster with its kubernetesVersion.");
-        var installed = await InstalledAsync(db, cluster.Id, except, includeUninstalling: true, ct);
-        return new ClusterFacts(environment, kubernetes, installed, await OverridesAsync(db, cluster.TeamId, ct));
+        return kubernetes;
     }
 
     private static async Task<IReadOnlyDictionary<string, string>> InstalledAsync(PortalDbContext db, Guid clusterId, string? except, bool includeUninstalling, CancellationToken ct)
