@@ -134,13 +134,21 @@ public sealed class AddonReconciler(
     private async Task<Target?> LoadAsync(Guid id, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var installation = await db.AddonInstallations.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
-        if (installation is null) return null;
-        var cluster = await db.Clusters.AsNoTracking().FirstAsync(c => c.Id == installation.ClusterId, ct);
-        var environment = await db.Environments.AsNoTracking().FirstAsync(e => e.Id == cluster.EnvironmentId, ct);
-        var team = await db.Teams.AsNoTracking().Where(t => t.Id == installation.TeamId).Select(t => t.Slug).FirstAsync(ct);
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == installation.CreatedByUserId).Select(u => u.Email).FirstOrDefaultAsync(ct);
-        return new Target(installation, cluster, environment, team, user ?? "portal");
+        // Everything a run needs in one round trip: every add-on run starts here.
+        var found = await (from a in db.AddonInstallations.AsNoTracking()
+                           join c in db.Clusters.AsNoTracking() on a.ClusterId equals c.Id
+                           join e in db.Environments.AsNoTracking() on c.EnvironmentId equals e.Id
+                           join t in db.Teams.AsNoTracking() on a.TeamId equals t.Id
+                           where a.Id == id
+                           select new
+                           {
+                               Installation = a,
+                               Cluster = c,
+                               Environment = e,
+                               t.Slug,
+                               Email = db.Users.Where(u => u.Id == a.CreatedByUserId).Select(u => u.Email).FirstOrDefault(),
+                           }).FirstOrDefaultAsync(ct);
+        return found is null ? null : new Target(found.Installation, found.Cluster, found.Environment, found.Slug, found.Email ?? "portal");
     }
 
     private async Task CommitAsync(Target target, ResourceLease lease, AddonStep result, CancellationToken ct)
