@@ -30,11 +30,17 @@ public sealed class PostgresInstance : IAsyncDisposable
 
     public bool IsRunning { get; private set; }
 
+    /// <remarks>
+    /// Unlike the shared test server, this one keeps <c>synchronous_commit</c> on: it is crashed on purpose, and with it
+    /// off PostgreSQL acknowledges a commit before its WAL leaves shared memory, so a crash right after a request
+    /// silently undoes rows the portal was told were saved (a production server never does that). <c>fsync=off</c> and
+    /// <c>full_page_writes=off</c> stay: they only matter when the operating system crashes, and here only PostgreSQL does.
+    /// </remarks>
     public async Task StartAsync(CancellationToken ct = default)
     {
         await PostgresServer.RunPostgresToolAsync(Path.Combine(BinDirectory, "pg_ctl"),
             ["-D", DataDirectory, "-l", Path.Combine(Root, "log"), "-w", "-t", "60",
-             "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -k {Root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+             "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -k {Root} -c fsync=off -c synchronous_commit=on -c full_page_writes=off -c max_connections=300",
              "start"], _asPostgres, ct);
         IsRunning = true;
     }

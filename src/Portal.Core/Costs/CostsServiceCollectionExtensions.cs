@@ -30,8 +30,11 @@ public static class CostsServiceCollectionExtensions
         services.TryAddSingleton<SpotPricing>();
         services.TryAddSingleton<CostMeter>();
         // Webhooks go to the teams' own receivers: no redirects to somewhere else, and the per-attempt timeout is ours.
+        // The factory's own request logs print the URL's path, which for Slack, Discord or Teams hooks is the credential;
+        // BudgetWebhook logs each attempt itself, with the URL masked (WebhookUrls).
         services.AddHttpClient<BudgetWebhook>(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RemoveAllLoggers();
         // Built by factories, as ClusterService is: they need the database (AddPortalPersistence), and a container
         // with only the cost model (tools, the model's tests) still validates.
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<PriceTableStore>(sp));

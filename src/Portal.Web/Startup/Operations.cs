@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Portal.Core.Costs.Budgets;
 using Portal.Core.Persistence;
 using Prometheus;
 
@@ -36,7 +37,11 @@ public static class Operations
                 .WithTracing(t => t
                     .AddSource(TelemetryName)
                     .AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
+                    .AddHttpClientInstrumentation(o => o.EnrichWithHttpRequestMessage = (activity, request) =>
+                    {
+                        // A budget webhook's path may be its credential (Slack, Discord, Teams): its spans carry the masked URL.
+                        if (request.Headers.Contains(BudgetWebhook.AttemptHeader)) activity.SetTag("url.full", WebhookUrls.Redact(request.RequestUri?.OriginalString));
+                    })
                     // Endpoint, headers and protocol from the standard OTEL_EXPORTER_OTLP_* environment variables.
                     .AddOtlpExporter());
         }

@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Portal.Emulator.Shared;
 
 namespace Portal.Reliability.Tests.Infrastructure;
@@ -44,8 +45,16 @@ public static class AfterTheStorm
         var stuck = new List<string>();
         while (DateTimeOffset.UtcNow < deadline)
         {
-            stuck = StuckJobs(world, queueing);
-            if (stuck.Count == 0) return;
+            try
+            {
+                stuck = StuckJobs(world, queueing);
+                if (stuck.Count == 0) return;
+            }
+            catch (NpgsqlException e)
+            {
+                // This process's job-storage pool may still hold a connection PostgreSQL's restart broke: read again.
+                stuck = [$"(the job storage could not be read: {e.Message})"];
+            }
             await Task.Delay(250);
         }
         throw new TimeoutException($"Jobs still stuck after {patience}:\n  {string.Join("\n  ", stuck)}");

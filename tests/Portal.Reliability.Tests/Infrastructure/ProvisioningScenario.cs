@@ -111,28 +111,32 @@ public sealed class ProvisioningScenario(ReliabilityWorld world, TimeSpan patien
         return answer;
     }
 
-    public Task ClusterReadyAsync(Guid id, Stopwatch since) => WaitAsync(
+    public Task ClusterReadyAsync(Guid id, Stopwatch since) => WaitAsync($"cluster {id}", id,
         db => db.Clusters.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id),
         c => c is { Phase: ClusterPhase.Ready } && c.ObservedGeneration == c.Generation,
         c => c is { Phase: ClusterPhase.Failed },
-        c => $"cluster {c?.Name}: phase {c?.Phase}, generation {c?.ObservedGeneration}/{c?.Generation}, '{c?.Message}', last error '{c?.LastError}'",
+        c => $"cluster {c.Name}: phase {c.Phase}, generation {c.ObservedGeneration}/{c.Generation}, '{c.Message}', last error '{c.LastError}'"
+             + Claim(c.LeaseOwner, c.LeaseUntilUnixMs, c.NextAttemptAtUnixMs, c.Attempt),
         since);
 
-    public Task AddonHealthyAsync(Guid id, Stopwatch since) => WaitAsync(
+    public Task AddonHealthyAsync(Guid id, Stopwatch since) => WaitAsync($"add-on installation {id}", id,
         db => db.AddonInstallations.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id),
         a => a is { Phase: AddonPhase.Healthy } && a.ObservedGeneration == a.Generation,
         a => a is { Phase: AddonPhase.Failed },
-        a => $"add-on {a?.AddonId}: phase {a?.Phase}, generation {a?.ObservedGeneration}/{a?.Generation}, '{a?.Message}', last error '{a?.LastError}'",
+        a => $"add-on {a.AddonId}: phase {a.Phase}, generation {a.ObservedGeneration}/{a.Generation}, '{a.Message}', last error '{a.LastError}'"
+             + Claim(a.LeaseOwner, a.LeaseUntilUnixMs, a.NextAttemptAtUnixMs, a.Attempt),
         since);
 
-    public Task EndpointReadyAsync(Guid id, Stopwatch since) => WaitAsync(
+    public Task EndpointReadyAsync(Guid id, Stopwatch since) => WaitAsync($"endpoint {id}", id,
         db => db.InferenceEndpoints.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id),
         e => e is { Phase: EndpointPhase.Ready or EndpointPhase.ScaledToZero } && e.ObservedGeneration == e.Generation,
         e => e is { Phase: EndpointPhase.Failed },
-        e => $"endpoint {e?.Name}: phase {e?.Phase}, generation {e?.ObservedGeneration}/{e?.Generation}, '{e?.Message}', last error '{e?.LastError}'",
+        e => $"endpoint {e.Name}: phase {e.Phase}, generation {e.ObservedGeneration}/{e.Generation}, '{e.Message}', last error '{e.LastError}'"
+             + Claim(e.LeaseOwner, e.LeaseUntilUnixMs, e.NextAttemptAtUnixMs, e.Attempt),
         since);
 
     public Task GoneAsync(Func<Portal.Core.Persistence.PortalDbContext, Task<bool>> exists, string what, Stopwatch since) => WaitAsync<object>(
+        what, null,
         async db => await exists(db) ? new object() : null,
         row => row is null,
         _ => false,
@@ -140,27 +144,51 @@ public sealed class ProvisioningScenario(ReliabilityWorld world, TimeSpan patien
         since,
         gone: true);
 
-    /// <summary>Polls until <paramref name="done"/>; fails at once on a terminal failure, or after the patience.</summary>
-    private async Task WaitAsync<T>(Func<Portal.Core.Persistence.PortalDbContext, Task<T?>> load, Func<T?, bool> done, Func<T?, bool> failed,
-        Func<T?, string> describe, Stopwatch since, bool gone = false) where T : class
+    /// <summary>Whether the resync would pick the row up: who holds it and when it is next due (relative to now).</summary>
+    private static string Claim(string? leaseOwner, long leaseUntilUnixMs, long nextAttemptAtUnixMs, int attempt)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var lease = leaseUntilUnixMs > now ? $"leased by {leaseOwner} for {leaseUntilUnixMs - now} ms more" : "not leased";
+        var next = nextAttemptAtUnixMs > now ? $"next attempt in {nextAttemptAtUnixMs - now} ms" : "due";
+        return $"; {lease}, {next}, attempt {attempt}";
+    }
+
+    /// <summary>
+    /// Polls until <paramref name="done"/>; fails at once on a terminal failure or when a row the portal accepted is not
+    /// in the database (a committed write lost), else after the patience. A failure describes the row as read just then
+    /// on a fresh connection (not the last poll's, which a restart may have broken) and the Hangfire jobs that name it.
+    /// </summary>
+    private async Task WaitAsync<T>(string what, Guid? id, Func<Portal.Core.Persistence.PortalDbContext, Task<T?>> load, Func<T?, bool> done,
+        Func<T?, bool> failed, Func<T, string> describe, Stopwatch since, bool gone = false) where T : class
     {
         var deadline = DateTimeOffset.UtcNow + patience;
-        T? row = null;
+        int reads = 0, failedReads = 0;
         while (DateTimeOffset.UtcNow < deadline)
         {
             var read = await world.TryReadAsync(async db => (Found: true, Row: await load(db)));
+            reads++;
             if (read.Found)
             {
-                row = read.Row;
-                if (done(row))
+                if (done(read.Row))
                 {
                     _convergence.Add(since.Elapsed);
                     return;
                 }
-                if (failed(row)) throw new InvalidOperationException($"Failed instead of converging: {describe(row)}");
+                if (failed(read.Row)) throw new InvalidOperationException($"Failed instead of converging: {await DescribeAsync()}");
+                if (read.Row is null && !gone) throw new InvalidOperationException($"{what} is not in the database although the portal accepted it: {await DescribeAsync()}");
+            }
+            else
+            {
+                failedReads++;
             }
             await Task.Delay(150);
         }
-        throw new TimeoutException($"Not converged within {patience}{(gone ? " (expected gone)" : "")}: {describe(row)}");
+        throw new TimeoutException($"Not converged within {patience}{(gone ? " (expected gone)" : "")} ({reads} polls, {failedReads} failed to read): {await DescribeAsync()}");
+
+        async Task<string> DescribeAsync()
+        {
+            var row = await world.ReadFreshAsync(async db => await load(db) is { } r ? describe(r) : gone ? $"{what} is gone" : $"{what}: no such row");
+            return id is { } rowId ? $"{row}\n  jobs: {await world.DescribeJobsAsync(rowId)}" : row;
+        }
     }
 }

@@ -11,6 +11,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Environments;
 using Portal.Core.Persistence;
+using Portal.Core.Reconciliation;
 using Portal.Core.Teams;
 using Portal.Core.Users;
 using Portal.Emulator;
@@ -247,6 +248,79 @@ public sealed class ReliabilityWorld : IAsyncDisposable
             return default;
         }
     }
+
+    /// <summary>
+    /// For a failure message: reads on a connection of its own, outside the pool (a pooled one may be a broken leftover
+    /// of a restart), trying for up to half a minute; the last error when every try failed.
+    /// </summary>
+    public async Task<string> ReadFreshAsync(Func<PortalDbContext, Task<string>> read)
+    {
+        var unpooled = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, Timeout = 5, CommandTimeout = 10 }.ConnectionString;
+        Exception? last = null;
+        for (var deadline = DateTimeOffset.UtcNow.AddSeconds(30); DateTimeOffset.UtcNow < deadline; await Task.Delay(500))
+        {
+            try
+            {
+                await using var db = PostgresServer.CreateContext(unpooled);
+                return await read(db);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                last = e;
+            }
+        }
+        return $"(could not read with a fresh connection: {last?.GetType().Name}: {last?.Message})";
+    }
+
+    /// <summary>
+    /// For a failure message: every Hangfire job whose arguments name <paramref name="id"/> (state, when, the state's
+    /// reason and its queue entry) and the resync's recurring-job record, read fresh from the job storage's tables.
+    /// </summary>
+    public Task<string> DescribeJobsAsync(Guid id) => ReadFreshAsync(async db =>
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        var lines = new List<string>();
+        await using (var jobs = new NpgsqlCommand($"""
+            SELECT j.id::bigint, j.statename, j.createdat::timestamp, j.invocationdata::jsonb->>'Type', s.reason, s.data::text,
+                   (SELECT string_agg(coalesce(q.fetchedat::text, 'not fetched'), ', ') FROM {Portal.Web.Startup.Jobs.HangfireSchema}.jobqueue q WHERE q.jobid = j.id)
+            FROM {Portal.Web.Startup.Jobs.HangfireSchema}.job j LEFT JOIN {Portal.Web.Startup.Jobs.HangfireSchema}.state s ON s.id = j.stateid
+            WHERE j.arguments::text LIKE '%' || @id || '%' ORDER BY j.id
+            """, connection))
+        {
+            jobs.Parameters.AddWithValue("id", id.ToString());
+            await using var reader = await jobs.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var type = reader.IsDBNull(3) ? "?" : reader.GetString(3).Split(',')[0].Split('.')[^1];
+                lines.Add($"job {reader.GetInt64(0)} {type}: {(reader.IsDBNull(1) ? "no state" : reader.GetString(1))} (created {reader.GetDateTime(2):HH:mm:ss.fff})"
+                          + (reader.IsDBNull(4) ? "" : $", reason '{reader.GetString(4)}'")
+                          + (reader.IsDBNull(1) || reader.GetString(1) is not ("Failed" or "Processing") || reader.IsDBNull(5) ? "" : $", {Truncate(reader.GetString(5), 300)}")
+                          + (reader.IsDBNull(6) ? "" : $", queued: {reader.GetString(6)}"));
+            }
+        }
+        await using (var resync = new NpgsqlCommand($"""
+            SELECT field, value FROM {Portal.Web.Startup.Jobs.HangfireSchema}.hash
+            WHERE key = 'recurring-job:{ResyncResourcesJob.RecurringJobId}' AND field IN ('LastExecution', 'LastJobId', 'NextExecution', 'Error')
+            ORDER BY field
+            """, connection))
+        {
+            await using var reader = await resync.ExecuteReaderAsync();
+            var fields = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                var value = reader.IsDBNull(1) ? "" : reader.GetString(1);
+                // Hangfire keeps these times as unix milliseconds.
+                if (reader.GetString(0).EndsWith("Execution", StringComparison.Ordinal) && long.TryParse(value, out var ms))
+                    value = DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+                fields.Add($"{reader.GetString(0)} {value}");
+            }
+            lines.Add($"resync (now {DateTimeOffset.UtcNow:HH:mm:ss.fff}): {(fields.Count == 0 ? "not registered" : string.Join(", ", fields))}");
+        }
+        return lines.Count == 1 ? $"no job names it; {lines[0]}" : string.Join("; ", lines);
+    });
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
 
     public async ValueTask DisposeAsync()
     {

@@ -95,6 +95,15 @@ public sealed class SecretsTests
             $"r6-{unique}", BudgetWebhookPayload.ThresholdType, world.Team.Slug, null, "2026-11", 50,
             new WebhookAmount(100, "USD"), new WebhookAmount(50, "USD"), new WebhookAmount(90, "USD"), DateTimeOffset.UtcNow), hookSecret);
         Assert.False(delivery.Delivered);
+        // A Slack-style hook whose credential is the last path segment (Discord and Teams do the same): set, read, refused.
+        var slackPathSecret = $"Xs{unique[..22]}";
+        var slackUrl = $"http://127.0.0.1:{world.Emulator.BaseAddress.Port}/services/T0R6TEAM/B0R6HOOK/{slackPathSecret}";
+        await Send(owner, HttpMethod.Put, $"{team}/budget", new { monthlyLimit = 100, webhookUrl = slackUrl });
+        await Send(owner, HttpMethod.Get, $"{team}/budget");
+        var slackDelivery = await world.Services.GetRequiredService<BudgetWebhook>().SendAsync(new Uri(slackUrl), new BudgetWebhookPayload(
+            $"r6-slack-{unique}", BudgetWebhookPayload.ThresholdType, world.Team.Slug, null, "2026-11", 80,
+            new WebhookAmount(100, "USD"), new WebhookAmount(80, "USD"), new WebhookAmount(90, "USD"), DateTimeOffset.UtcNow), null);
+        Assert.False(slackDelivery.Delivered);
 
         await Send(owner, HttpMethod.Get, $"/api/v1/audit?team={world.Team.Slug}&limit=200");
         await Send(owner, HttpMethod.Delete, $"{team}/clusters/onprem");
@@ -112,6 +121,7 @@ public sealed class SecretsTests
             ["the webhook URL's password"] = hookPassword,
             ["the webhook URL's query token"] = hookToken,
             ["the webhook signing secret"] = hookSecret,
+            ["the Slack-style webhook's path secret"] = slackPathSecret,
         };
         var state = world.Emulator.Services.GetRequiredService<AwsState>();
         lock (state.Gate)
@@ -147,14 +157,16 @@ public sealed class SecretsTests
             Assert.True(failures.Count == 0, $"{failures.Count} secret(s) shown:\n" + string.Join("\n", failures.Distinct().Take(40)));
             Assert.True(lines.Count > 1000, $"only {lines.Count} log lines were captured");
             Assert.Contains(lines, l => l.Contains("r6-webhook", StringComparison.Ordinal));
+            // The refusal of the Slack-style hook was logged, recognisably and masked.
+            Assert.Contains(lines, l => l.Contains("/services/T0R6TEAM/B0R6HOOK/***", StringComparison.Ordinal));
 
             ReliabilityReport.Write("R6", $"""
                 One provisioning run through the API (`tests/Portal.Web.Tests/Security/SecretsTests.cs`: the portal with its workers on
                 PostgreSQL, the emulator over HTTP for STS, EKS and Kubernetes): tokens made, used and revoked, an environment registered,
-                a cluster attached by kubeconfig, a managed cluster provisioned to Ready, a budget with a credentialed webhook URL and one
-                refused delivery. Then **{secrets.Count} secret values and shapes** (token secrets, external ids, the kubeconfig's token and
+                a cluster attached by kubeconfig, a managed cluster provisioned to Ready, a budget with a credentialed webhook URL, then a Slack-style one (the secret in its path), and one refused
+                delivery to each. Then **{secrets.Count} secret values and shapes** (token secrets, external ids, the kubeconfig's token and
                 key, the portal's AWS keys, {state.Credentials.Count} STS sessions' keys and tokens, EKS token and presigned-URL shapes,
-                webhook credentials) are searched for in:
+                webhook credentials in user info, query and path) are searched for in:
 
                 {ReliabilityReport.Table(["where", "searched"], [
                     ["API answers (bodies and headers)", exchanges.Count],

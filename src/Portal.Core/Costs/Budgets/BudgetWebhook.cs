@@ -113,7 +113,11 @@ public sealed class BudgetWebhook(HttpClient http, IOptions<BudgetWebhookOptions
                 using var response = await http.SendAsync(request, timeout.Token);
                 status = (int)response.StatusCode;
                 error = null;
-                if (response.IsSuccessStatusCode) return new WebhookDelivery(true, attempt, status, null);
+                if (response.IsSuccessStatusCode)
+                {
+                    logger.LogInformation("Budget webhook {Url} accepted {Id} with {Status} (attempt {Attempt})", WebhookUrls.Redact(url.OriginalString), payload.Id, status, attempt);
+                    return new WebhookDelivery(true, attempt, status, null);
+                }
                 if (!IsTransient(response.StatusCode))
                 {
                     logger.LogWarning("Budget webhook {Url} refused {Id} with {Status}; not retried", WebhookUrls.Redact(url.OriginalString), payload.Id, status);
