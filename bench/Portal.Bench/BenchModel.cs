@@ -29,7 +29,7 @@ public sealed class BenchContext(BenchSettings settings, TextWriter log)
 /// <param name="Scale">Fraction of the full dataset (1.0 = the sizes: 10,000 teams, 30,000 clusters …).</param>
 /// <param name="PostgresConnectionString">An admin connection to the server the benchmarks create their databases on.</param>
 /// <param name="OutputDirectory">Where results.json goes (bench/results by default).</param>
-public sealed record BenchSettings(double Scale, string PostgresConnectionString, string OutputDirectory, IReadOnlySet<string> Only)
+public sealed record BenchSettings(double Scale, string PostgresConnectionString, string OutputDirectory, IReadOnlySet<string> Only, bool FullP2 = false)
 {
     public bool Wants(string id) => Only.Count == 0 || Only.Contains(id);
 }

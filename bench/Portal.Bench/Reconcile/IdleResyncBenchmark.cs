@@ -4,7 +4,7 @@ using Portal.Emulator.Shared;
 namespace Portal.Bench.Reconcile;
 
 /// <summary>
-/// P3 (issue 10): the converged P2 fleet left alone for 10 minutes of simulated time, counting the emulator's calls.
+/// P3 (issue 10): the converged P2 fleet (its tenth unless <c>--full-p2</c>) left alone for 10 minutes of simulated time, counting the emulator's calls.
 /// Targets: zero writes; at most one read per resource (cluster or add-on installation) per resync round.
 /// </summary>
 /// <remarks>
@@ -23,7 +23,9 @@ public sealed class IdleResyncBenchmark : IBenchmark
 
     public async Task RunAsync(BenchContext context, CancellationToken ct)
     {
-        var fleet = FleetConvergence.Handover ?? (await FleetConvergence.RunAsync(context, FleetSize.For(context.Settings.Scale), 2, ct)).Fleet;
+        // P2's last converged fleet: its tenth by default, the full fleet with --full-p2.
+        var fraction = context.Settings.FullP2 ? 1 : ReconcileThroughputBenchmark.ComparisonFraction;
+        var fleet = FleetConvergence.Handover ?? (await FleetConvergence.RunAsync(context, FleetSize.For(context.Settings.Scale * fraction), 2, ct)).Fleet;
         FleetConvergence.Handover = null;
         await using var owned = fleet;
 
