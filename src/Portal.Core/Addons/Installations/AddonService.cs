@@ -87,8 +87,8 @@ public sealed class AddonService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Read, ct);
         var teamId = grant.Team.Id;
-        // The cluster, its environment, what it has installed and the team's overrides in one round trip: every view of
-        // the catalogue for a cluster asks for this. Both lists are short (an add-on at most once per cluster and team).
+        // The cluster, its environment and what it has installed in one round trip, then the team's overrides: every view
+        // of the catalogue for a cluster asks for this. (The overrides in the same query need SQL APPLY, which SQLite lacks.)
         var found = await (from c in db.Clusters.AsNoTracking()
                            join e in db.Environments on c.EnvironmentId equals e.Id
                            where c.TeamId == teamId && c.Name == clusterName
@@ -97,12 +97,11 @@ public sealed class AddonService(
                                Cluster = c,
                                Environment = e.Name,
                                Installed = db.AddonInstallations.Where(a => a.ClusterId == c.Id).Select(a => new { a.AddonId, a.CatalogVersion }).ToList(),
-                               Overrides = db.MaturityOverrides.Where(o => o.TeamId == teamId).Select(o => o.AddonId).ToList(),
                            }).FirstOrDefaultAsync(ct)
                     ?? throw new NotFoundException("Cluster", $"{teamSlug}/{clusterName}");
         return new ClusterFacts(found.Environment, KubernetesVersionOf(found.Cluster),
             found.Installed.ToDictionary(a => a.AddonId, a => a.CatalogVersion, StringComparer.Ordinal),
-            found.Overrides.ToHashSet(StringComparer.Ordinal));
+            await OverridesAsync(db, teamId, ct));
     }
 
     /// <summary>
