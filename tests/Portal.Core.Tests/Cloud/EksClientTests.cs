@@ -214,6 +214,18 @@ public sealed class EksClientTests(CloudEmulator cloud) : IClassFixture<CloudEmu
         Assert.Equal(3, cloud.Host.Calls.Count("eks", "DescribeCluster", cluster));
     }
 
+    [Theory]
+    [InlineData("ExpiredTokenException", true)]
+    [InlineData("ExpiredToken", true)]
+    [InlineData("AccessDeniedException", false)]
+    [InlineData("UnrecognizedClientException", false)]
+    public void ExpiredCredentials_AreWorthTryingAgain_WrongOnesAreNot(string errorType, bool retryable)
+    {
+        // The next run assumes the role again, so credentials that expired mid-run are not a reason to stop the cluster.
+        var e = new AwsServiceException(errorType, "The security token included in the request is expired", System.Net.HttpStatusCode.Forbidden, null, "DescribeNodegroup");
+        Assert.Equal(retryable, e.IsRetryable);
+    }
+
     [Fact]
     public async Task ValidationError_IsNotRetried()
     {

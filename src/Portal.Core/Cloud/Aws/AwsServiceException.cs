@@ -23,6 +23,9 @@ public sealed class AwsServiceException(string errorType, string message, HttpSt
     {
         "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
         "ServiceUnavailableException", "ServerException", "IDPCommunicationError",
+        // Role credentials that expired while a run used them (a long run, or clock skew): the next run assumes the role
+        // again, so trying later succeeds. Treated as final, this stopped a healthy cluster as Failed.
+        "ExpiredToken", "ExpiredTokenException",
     };
 
     /// <summary>The AWS error code without namespace or URI suffix, e.g. <c>ResourceNotFoundException</c>.</summary>
