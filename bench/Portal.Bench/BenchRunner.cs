@@ -11,7 +11,7 @@ namespace Portal.Bench;
 /// <code>
 ///   --only P1,P3     only these benchmarks (default: all)
 ///   --scale 0.1      fraction of the full dataset (default 1)
-///   --full-p2        also converge P2's full fleet (1,000 clusters, 10,000 add-ons: about 14 minutes on 2 cores)
+///   --full-p2        also converge P2's full fleet (1,000 clusters, 10,000 add-ons: about 9 minutes on 2 cores)
 ///   --postgres CS    admin connection string (default: PORTAL_BENCH_POSTGRES, which scripts/bench.sh sets)
 ///   --out DIR        results directory (default bench/results)
 /// </code>

@@ -14,7 +14,7 @@ public sealed class ReconcileScalingBenchmark : IBenchmark
     {
         // P2 measured 10% and 100% with 2 processes already (when it ran): only the missing points are converged here.
         var points = new List<Convergence>();
-        // The full fleet only with --full-p2 (it alone takes about 14 minutes): 10% and 30% show the law by default.
+        // The full fleet only with --full-p2 (it alone takes about 9 minutes): 10% and 30% show the law by default.
         foreach (var fraction in context.Settings.FullP2 ? new[] { 0.1, 0.3, 1.0 } : new[] { 0.1, 0.3 })
         {
             var size = FleetSize.For(context.Settings.Scale * fraction);

@@ -3,7 +3,7 @@ namespace Portal.Bench.Reconcile;
 /// <summary>
 /// P2 (issue 10): 1,000 clusters with two node pools and 10,000 add-on installations, created through the API against
 /// the emulator with zero delays, converged by 2 worker processes. Target: ≤ 60 s on 2 cores. One and two processes are
-/// measured on a tenth of that fleet; the full fleet would take about 14 minutes on 2 cores, more than the whole benchmark's
+/// measured on a tenth of that fleet; the full fleet takes about 9 minutes on 2 cores, more than what is left of the whole benchmark's
 /// 15-minute budget, so by default its time is projected from the tenth (P5 shows convergence time grows linearly) and
 /// <c>--full-p2</c> converges it for real.
 /// </summary>
