@@ -44,9 +44,9 @@ public static class AddonsServiceCollectionExtensions
     {
         var due = await db.AddonInstallations
             .Where(a => (a.ObservedGeneration < a.Generation || a.Phase != AddonPhase.Failed)
-                        && !(a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null)
                         && a.LeaseUntilUnixMs < now
                         && a.NextAttemptAtUnixMs <= now)
+            .Where(AddonReconciler.NotSettledHealthy)
             .OrderBy(a => a.NextAttemptAtUnixMs)
             .Select(a => a.Id)
             .Take(500)
@@ -65,8 +65,7 @@ public static class AddonsServiceCollectionExtensions
     /// </summary>
     internal static async Task<IReadOnlyList<Guid>> FindDriftChecksDueAsync(PortalDbContext db, long now, long notBefore, CancellationToken ct)
     {
-        var due = db.AddonInstallations.Where(a => a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null
-                                                   && a.LeaseUntilUnixMs < now && a.NextAttemptAtUnixMs <= now);
+        var due = db.AddonInstallations.Where(AddonReconciler.SettledHealthy).Where(a => a.LeaseUntilUnixMs < now && a.NextAttemptAtUnixMs <= now);
         var clusters = await due.Select(a => a.ClusterId).Distinct().OrderBy(id => id).Take(500).ToListAsync(ct);
         if (clusters.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Net;
 using System.Text.Json.Nodes;
 using Hangfire;
@@ -102,7 +103,7 @@ public sealed class AddonReconciler(
             if (found is null) return;
             (cluster, environment, teamSlug) = (found.Cluster, found.Environment, found.Slug);
             settled = await db.AddonInstallations.AsNoTracking()
-                .Where(a => a.ClusterId == clusterId && a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null)
+                .Where(a => a.ClusterId == clusterId).Where(SettledHealthy)
                 .ToListAsync(ct);
         }
         if (settled.Count == 0) return;
@@ -349,9 +350,17 @@ public sealed class AddonReconciler(
         && AddonManifests.Matches(seen, wanted) && AddonManifests.RenderedGeneration(seen) == generation
         && (string?)seen["status"]?["sync"]?["status"] == "Synced" && (string?)seen["status"]?["health"]?["status"] == "Healthy";
 
-    /// <summary>Healthy with its spec observed and no uninstall asked for: what the bulk drift check looks after.</summary>
-    internal static bool IsSettledHealthy(AddonInstallation a) =>
-        a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null;
+    /// <summary>
+    /// Healthy with its spec observed and no uninstall asked for: what the per-cluster drift check looks after. One rule
+    /// for the resync's queries, the check's query and the commit that stops scheduling such an installation's own job.
+    /// </summary>
+    internal static readonly Expression<Func<AddonInstallation, bool>> SettledHealthy =
+        a => a.Phase == AddonPhase.Healthy && a.ObservedGeneration == a.Generation && a.UninstallRequestedAt == null;
+
+    internal static readonly Expression<Func<AddonInstallation, bool>> NotSettledHealthy =
+        Expression.Lambda<Func<AddonInstallation, bool>>(Expression.Not(SettledHealthy.Body), SettledHealthy.Parameters);
+
+    private static readonly Func<AddonInstallation, bool> IsSettledHealthy = SettledHealthy.Compile();
 
     /// <summary>A managed cluster whose reconciler saw Argo CD available (so its Application CRD is installed).</summary>
     private static bool ArgoCdKnownReady(Cluster cluster) =>
