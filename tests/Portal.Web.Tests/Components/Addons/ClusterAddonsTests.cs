@@ -228,9 +228,10 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         await InstallAsync("play", "dashboard", dependencies: true);
         SignIn(Owner);
         var section = OpenCluster("play");
-        section.WaitForElement("[data-testid=cluster-addon-row][data-addon=mlflow] [data-testid=cluster-addon-uninstall]").Click();
-        Dialogs.WaitForAssertion(() => Assert.Contains(Dialogs.FindAll("button"), b => b.TextContent.Trim() == "Uninstall"));
-        Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Uninstall").Click();
+        // The section renders again when its data arrives: a button found before that has a stale handler, so find and
+        // click in one retried step (a click that threw did nothing, so retrying it is safe).
+        section.WaitForAssertion(() => section.Find("[data-testid=cluster-addon-row][data-addon=mlflow] [data-testid=cluster-addon-uninstall]").Click());
+        Dialogs.WaitForAssertion(() => Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Uninstall").Click());
 
         Snackbars.WaitForAssertion(() => Assert.Contains("dashboard requires it", Snackbars.Markup));
         Assert.All(await InstalledAsync("play"), i => Assert.False(i.IsUninstalling));
