@@ -51,6 +51,25 @@ public sealed class ResourceLease : IAsyncDisposable
     /// </summary>
     public Task<bool> ConfirmAsync(PortalDbContext db, CancellationToken ct) => _renew(db, ct);
 
+    /// <summary>
+    /// Right before a call that creates something in the cloud: renews the claim now, or cancels <see cref="Lost"/> and
+    /// throws. The heartbeat notices a lost claim only on its next tick, and a process that stalled past its lease (a
+    /// long GC pause, a starved thread pool) may wake with a read that the new holder has already acted on; without this
+    /// check both would send the create. What is left is the moment between this renewal and the request, and the
+    /// create's clientRequestToken makes even that harmless.
+    /// </summary>
+    public async Task FenceAsync(CancellationToken ct)
+    {
+        _lost.Token.ThrowIfCancellationRequested();
+        await using (var db = await _leases.Contexts.CreateDbContextAsync(ct))
+        {
+            if (await _renew(db, ct)) return;
+        }
+        _leases.Logger.LogWarning("Lost the lease on {Entity} {Id} ({Owner}) before a create; stopping this run", _entity, Id, Owner);
+        await _lost.CancelAsync();
+        _lost.Token.ThrowIfCancellationRequested();
+    }
+
     /// <summary>Inside the caller's transaction: frees the resource at commit. False when the claim was already lost.</summary>
     public async Task<bool> ReleaseAsync(PortalDbContext db, CancellationToken ct)
     {

@@ -95,6 +95,39 @@ public abstract class ReconciliationTests(PortalDatabaseFixture database) : IDis
     }
 
     [Fact]
+    public async Task Fence_OfAnOvertakenRun_StopsIt_BeforeTheHeartbeatNotices()
+    {
+        var cluster = await ClusterAsync();
+        var leases = Leases();
+        await using var stalled = await leases.TryClaimAsync<Cluster>(cluster.Id, default);
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        await using var successor = await leases.TryClaimAsync<Cluster>(cluster.Id, default);
+        Assert.NotNull(successor);
+
+        // The stalled run wakes up about to create: the fence, not the next heartbeat tick, must stop it.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stalled!.FenceAsync(default));
+        Assert.True(stalled!.Lost.IsCancellationRequested);
+        await successor!.FenceAsync(default);
+        Assert.False(successor.Lost.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Fence_OfAHeldLease_RenewsItFromNow()
+    {
+        var cluster = await ClusterAsync();
+        var leases = Leases();
+        await using var lease = await leases.TryClaimAsync<Cluster>(cluster.Id, default);
+
+        // Past the lease on the shared clock, but nobody took over: the run still holds it, and the fence extends it.
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        await lease!.FenceAsync(default);
+
+        await using var db = database.CreateContext();
+        Assert.Equal(Now + (long)LeaseDuration.TotalMilliseconds, (await db.Clusters.AsNoTracking().SingleAsync(c => c.Id == cluster.Id)).LeaseUntilUnixMs);
+        Assert.Null(await leases.TryClaimAsync<Cluster>(cluster.Id, default));
+    }
+
+    [Fact]
     public async Task Heartbeat_KeepsALongRunsLease()
     {
         var cluster = await ClusterAsync();

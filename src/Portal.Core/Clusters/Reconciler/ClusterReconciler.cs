@@ -84,7 +84,7 @@ public sealed class ClusterReconciler(
 
     private async Task RunAsync(Guid clusterId, ResourceLease lease, CancellationToken ct)
     {
-        var target = await LoadAsync(clusterId, lease.Lost);
+        var target = await LoadAsync(clusterId, lease, lease.Lost);
         if (target is null)
         {
             lease.MarkGone();
@@ -110,19 +110,20 @@ public sealed class ClusterReconciler(
 
     // ---- loading and committing ----
 
-    private sealed record Target(Cluster Cluster, TeamEnvironment Environment, string TeamSlug, string? CostCentre, string ActingUser)
+    /// <param name="Lease">This run's claim: fenced before every create (<see cref="ResourceLease.FenceAsync"/>).</param>
+    private sealed record Target(Cluster Cluster, TeamEnvironment Environment, string TeamSlug, string? CostCentre, string ActingUser, ResourceLease Lease)
     {
         public string EnvironmentLabel => Environment.Name.ToString().ToLowerInvariant();
     }
 
-    private async Task<Target?> LoadAsync(Guid clusterId, CancellationToken ct)
+    private async Task<Target?> LoadAsync(Guid clusterId, ResourceLease lease, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var cluster = await db.Clusters.AsNoTracking().Include(c => c.NodePools).FirstOrDefaultAsync(c => c.Id == clusterId, ct);
         if (cluster is null) return null;
         var environment = await db.Environments.AsNoTracking().FirstAsync(e => e.Id == cluster.EnvironmentId, ct);
         var team = await db.Teams.AsNoTracking().Where(t => t.Id == cluster.TeamId).Select(t => new { t.Slug, t.CostCentre }).FirstAsync(ct);
-        return new Target(cluster, environment, team.Slug, team.CostCentre, await ActingUserAsync(db, cluster, team.Slug, ct));
+        return new Target(cluster, environment, team.Slug, team.CostCentre, await ActingUserAsync(db, cluster, team.Slug, ct), lease);
     }
 
     /// <summary>
@@ -280,6 +281,7 @@ public sealed class ClusterReconciler(
         };
         try
         {
+            await target.Lease.FenceAsync(ct);
             var created = await eks.CreateClusterAsync(session, request, ct);
             result.Change(c => c.EksArn = created.Arn);
         }
@@ -443,6 +445,7 @@ public sealed class ClusterReconciler(
     {
         try
         {
+            await target.Lease.FenceAsync(ct);
             await eks.CreateNodegroupAsync(session, target.Cluster.EksName, new CreateNodegroupRequest
             {
                 NodegroupName = pool.Name,
