@@ -12,6 +12,22 @@ public sealed class ValidationErrors
         return this;
     }
 
+    /// <summary>
+    /// Free text (a name, a description, a reason): present when <paramref name="required"/>, at most
+    /// <paramref name="maxLength"/> characters, and no control characters other than line breaks and tabs.
+    /// </summary>
+    public ValidationErrors CheckText(string field, string? value, int maxLength, bool required = false)
+    {
+        if (value is null || value.Trim().Length == 0)
+        {
+            if (required) Add(field, "is required.");
+            return this;
+        }
+        if (value.Length > maxLength) Add(field, $"must be at most {maxLength} characters (got {value.Length}).");
+        if (value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))) Add(field, "must not contain control characters.");
+        return this;
+    }
+
     public bool Any => _errors.Count > 0;
 
     public void ThrowIfAny()

@@ -19,7 +19,7 @@ public sealed class GroupMappingService(IDbContextFactory<PortalDbContext> conte
     public async Task<GroupMapping> AddAsync(PortalActor actor, string teamSlug, string group, TeamRole role, CancellationToken ct)
     {
         var errors = new ValidationErrors();
-        TeamService.CheckText(errors, "group", group, GroupMapping.GroupMaxLength, required: true);
+        errors.CheckText("group", group, GroupMapping.GroupMaxLength, required: true);
         MemberService.CheckRole(errors, role);
         errors.ThrowIfAny();
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -77,9 +77,9 @@ public sealed class TeamService(
 
         var errors = new ValidationErrors();
         if (Slugs.Check(request.Slug, Team.SlugMinLength, Team.SlugMaxLength) is { } slugError) errors.Add("slug", slugError);
-        CheckText(errors, "displayName", request.DisplayName, Team.DisplayNameMaxLength, required: true);
-        CheckText(errors, "description", request.Description, Team.DescriptionMaxLength);
-        CheckText(errors, "costCentre", request.CostCentre, Team.CostCentreMaxLength);
+        errors.CheckText("displayName", request.DisplayName, Team.DisplayNameMaxLength, required: true);
+        errors.CheckText("description", request.Description, Team.DescriptionMaxLength);
+        errors.CheckText("costCentre", request.CostCentre, Team.CostCentreMaxLength);
         if (request.OwnerEmail is not null && !actor.IsPlatformAdmin)
             errors.Add("ownerEmail", "only platform admins may create a team for someone else; leave it out to own the team yourself.");
         else if (request.OwnerEmail is not null && UserService.CheckEmail(request.OwnerEmail) is { } emailError)
@@ -118,9 +118,9 @@ public sealed class TeamService(
     public async Task<TeamView> UpdateTeamAsync(PortalActor actor, string slug, TeamChanges changes, long? expectedVersion, CancellationToken ct)
     {
         var errors = new ValidationErrors();
-        if (changes.DisplayName is not null) CheckText(errors, "displayName", changes.DisplayName, Team.DisplayNameMaxLength, required: true);
-        CheckText(errors, "description", changes.Description, Team.DescriptionMaxLength);
-        CheckText(errors, "costCentre", changes.CostCentre, Team.CostCentreMaxLength);
+        if (changes.DisplayName is not null) errors.CheckText("displayName", changes.DisplayName, Team.DisplayNameMaxLength, required: true);
+        errors.CheckText("description", changes.Description, Team.DescriptionMaxLength);
+        errors.CheckText("costCentre", changes.CostCentre, Team.CostCentreMaxLength);
         errors.ThrowIfAny();
 
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -155,18 +155,6 @@ public sealed class TeamService(
 
     internal static object Snapshot(Team t) =>
         new { slug = t.Slug, displayName = t.DisplayName, description = t.Description, costCentre = t.CostCentre };
-
-    internal static void CheckText(ValidationErrors errors, string field, string? value, int maxLength, bool required = false)
-    {
-        if (value is null || value.Trim().Length == 0)
-        {
-            if (required) errors.Add(field, "is required.");
-            return;
-        }
-        if (value.Length > maxLength) errors.Add(field, $"must be at most {maxLength} characters (got {value.Length}).");
-        if (value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-            errors.Add(field, "must not contain control characters.");
-    }
 
     internal static string? EmptyToNull(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

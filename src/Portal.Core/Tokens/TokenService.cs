@@ -75,7 +75,7 @@ public sealed class TokenService(
         TeamAccess.RequireScope(actor, TokenScopes.Write);
         var now = clock.GetUtcNow();
         var errors = new ValidationErrors();
-        Teams.TeamService.CheckText(errors, "name", request.Name, ApiToken.NameMaxLength, required: true);
+        errors.CheckText("name", request.Name, ApiToken.NameMaxLength, required: true);
         if (request.Scopes == TokenScopes.None || (request.Scopes & ~PortalActor.AllScopes) != 0)
             errors.Add("scopes", "must name at least one of read, write, admin.");
         // Compared with what the token may do (write implies read), so a write token can mint a narrower read token.

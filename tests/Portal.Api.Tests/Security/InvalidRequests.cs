@@ -35,7 +35,7 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
     ];
 
     /// <summary>Free text that happens to be called "name" (a token's label) is not an identifier.</summary>
-    private bool IsIdentifier(BodyField field) =>
+    public static bool IsIdentifier(WriteOperation operation, BodyField field) =>
         field.IsEnum || Identifiers.Contains(field.Name) || (field.Name == "name" && !operation.Template.EndsWith("/tokens", StringComparison.Ordinal));
 
     public static readonly string[] Injections =
@@ -75,16 +75,16 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
             var typed = fields.Where(f => f.Type is not null).ToList();
             var required = fields.Where(f => f.Required).ToList();
             var strings = fields.Where(f => f.Type == "string").ToList();
-            var identifiers = strings.Where(IsIdentifier).Concat(fields.Where(f => f.Type == "array" && IsIdentifier(f))).ToList();
+            var identifiers = strings.Where(f => IsIdentifier(operation, f)).Concat(fields.Where(f => f.Type == "array" && IsIdentifier(operation, f))).ToList();
             var numbers = fields.Where(f => f.Type is "integer" or "number").ToList();
             var arrays = fields.Where(f => f.Type == "array").ToList();
             var objects = fields.Where(f => f.IsPlainObject).ToList();
 
             if (typed.Count > 0) kinds.Add(Gen.Select(Gen.OneOf([.. typed]), Gen.Int[0, 3], WrongType));
-            if (required.Count > 0) kinds.Add(Gen.OneOf([.. required]).Select(f => Body("missing-required", f, body => Remove(body, f.Path))));
+            if (required.Count > 0) kinds.Add(Gen.OneOf([.. required]).Select(f => Body("missing-required", f, body => BodyPaths.Remove(body, f.Path))));
             if (strings.Count > 0)
             {
-                kinds.Add(Gen.Select(Gen.OneOf([.. strings.Where(s => s.MaxLength is not null || IsIdentifier(s)).DefaultIfEmpty(strings[0])]), Gen.Int[1, 64], Oversized));
+                kinds.Add(Gen.Select(Gen.OneOf([.. strings.Where(s => s.MaxLength is not null || IsIdentifier(operation, s)).DefaultIfEmpty(strings[0])]), Gen.Int[1, 64], Oversized));
                 kinds.Add(Gen.Select(Gen.OneOf([.. strings]), Gen.Int[0, ControlValues.Length + 1], ControlCharacters));
             }
             if (identifiers.Count > 0)
@@ -143,7 +143,7 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
     }
 
     private InvalidRequest Replace(string kind, BodyField field, JsonNode? value) =>
-        Body(kind, field, body => Set(body, field.Path, field.Type == "array" ? new JsonArray(value) : value));
+        Body(kind, field, body => BodyPaths.Set(body, field.Path, field.Type == "array" ? new JsonArray(value) : value));
 
     private InvalidRequest WrongType(BodyField field, int pick)
     {
@@ -156,37 +156,37 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
             "array" => [new JsonObject(), "x", 1, true],
             _ => [new JsonArray(), "x", 1, true],
         };
-        return Body("wrong-type", field, body => Set(body, field.Path, wrong[pick % wrong.Length]));
+        return Body("wrong-type", field, body => BodyPaths.Set(body, field.Path, wrong[pick % wrong.Length]));
     }
 
     private InvalidRequest Oversized(BodyField field, int extra)
     {
         var length = (field.MaxLength ?? 1024) + extra;
-        return Body("oversized-string", field, body => Set(body, field.Path, new string('a', length)));
+        return Body("oversized-string", field, body => BodyPaths.Set(body, field.Path, new string('a', length)));
     }
 
     private InvalidRequest ControlCharacters(BodyField field, int pick)
     {
         if (pick == ControlValues.Length)
-            return Body("lone-surrogate", field, body => Set(body, field.Path, LoneSurrogate),
+            return Body("lone-surrogate", field, body => BodyPaths.Set(body, field.Path, LoneSurrogate),
                 raw: text => text.Replace(LoneSurrogate, "a\\ud800b", StringComparison.Ordinal));
         if (pick == ControlValues.Length + 1)
-            return Body("invalid-utf8", field, body => Set(body, field.Path, BadUtf8), bytes: ReplaceWithInvalidUtf8);
-        return Body("control-characters", field, body => Set(body, field.Path, ControlValues[pick]));
+            return Body("invalid-utf8", field, body => BodyPaths.Set(body, field.Path, BadUtf8), bytes: ReplaceWithInvalidUtf8);
+        return Body("control-characters", field, body => BodyPaths.Set(body, field.Path, ControlValues[pick]));
     }
 
     private InvalidRequest OutOfRange(BodyField field, int pick)
     {
         var tokens = field.Type == "integer" ? IntegerTokens : NumberTokens;
         var token = tokens[pick % tokens.Length];
-        return Body("number-out-of-range", field, body => Set(body, field.Path, RawNumber),
+        return Body("number-out-of-range", field, body => BodyPaths.Set(body, field.Path, RawNumber),
             raw: text => text.Replace($"\"{RawNumber}\"", token, StringComparison.Ordinal));
     }
 
     private InvalidRequest UnknownField(BodyField? owner, string name) =>
         Body("unknown-field", owner, body =>
         {
-            var target = owner is null ? body : Get(body, owner.Path);
+            var target = owner is null ? body : BodyPaths.Get(body, owner.Path);
             if (target is JsonObject o) o[name] = true;
             else if (body is JsonObject root) root[name] = true;
             return body;
@@ -198,7 +198,7 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
         var close = arrays ? "]" : "}";
         var nested = string.Concat(Enumerable.Repeat(open, depth)) + "1" + string.Concat(Enumerable.Repeat(close, depth));
         const string marker = "__deep__";
-        return Body("deep-nesting", field, body => field is null ? new JsonObject { ["deep"] = marker } : Set(body, field.Path, marker),
+        return Body("deep-nesting", field, body => field is null ? new JsonObject { ["deep"] = marker } : BodyPaths.Set(body, field.Path, marker),
             raw: text => text.Replace($"\"{marker}\"", nested, StringComparison.Ordinal));
     }
 
@@ -206,7 +206,7 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
     {
         var example = operation.Example(field.Schema, field.Name) as JsonArray;
         var element = example is { Count: > 0 } ? example[0] : "x";
-        return Body("huge-array", field, body => Set(body, field.Path, new JsonArray([.. Enumerable.Range(0, count).Select(_ => element?.DeepClone())])));
+        return Body("huge-array", field, body => BodyPaths.Set(body, field.Path, new JsonArray([.. Enumerable.Range(0, count).Select(_ => element?.DeepClone())])));
     }
 
     private InvalidRequest Malformed(int variant, int position)
@@ -271,55 +271,5 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
         var marker = Encoding.UTF8.GetBytes(BadUtf8);
         var at = body.AsSpan().IndexOf(marker);
         return at < 0 ? body : [.. body[..at], 0xC3, 0x28, 0xFF, .. body[(at + marker.Length)..]];
-    }
-
-    private static JsonNode? Get(JsonNode body, IReadOnlyList<object> path)
-    {
-        JsonNode? node = body;
-        foreach (var segment in path)
-        {
-            node = segment switch
-            {
-                int i when node is JsonArray a && a.Count > i => a[i],
-                string name when node is JsonObject o => o[name],
-                _ => null,
-            };
-            if (node is null) return null;
-        }
-        return node;
-    }
-
-    /// <summary>Sets the value at the path, creating objects and one-element arrays on the way (the example may have nulls there).</summary>
-    private static JsonNode Set(JsonNode body, IReadOnlyList<object> path, JsonNode? value)
-    {
-        JsonNode current = body;
-        for (var i = 0; i < path.Count - 1; i++)
-        {
-            var next = path[i + 1] is int ? (JsonNode)new JsonArray() : new JsonObject();
-            current = path[i] switch
-            {
-                string name when current is JsonObject o => o[name] ??= next,
-                int index when current is JsonArray a => a.Count > index ? a[index] ??= next : Append(a, next),
-                _ => current,
-            };
-        }
-        switch (path[^1])
-        {
-            case string last when current is JsonObject o: o[last] = value; break;
-            case int index when current is JsonArray a: if (a.Count > index) a[index] = value; else a.Add(value); break;
-        }
-        return body;
-    }
-
-    private static JsonNode Append(JsonArray array, JsonNode node)
-    {
-        array.Add(node);
-        return node;
-    }
-
-    private static JsonNode Remove(JsonNode body, IReadOnlyList<object> path)
-    {
-        if (Get(body, path.Take(path.Count - 1).ToList()) is JsonObject parent && path[^1] is string name) parent.Remove(name);
-        return body;
     }
 }

@@ -161,6 +161,41 @@ public sealed class EndpointSpecRulesTests
         Error(noGrpc with { Custom = noGrpc.Custom! with { ModelPath = "/" } }, "custom.modelPath");
     }
 
+    [Theory]
+    [InlineData("nginx")]
+    [InlineData("nginx:1.27")]
+    [InlineData("registry.example.com/team/server:1.2")]
+    [InlineData("localhost:5000/ml/triton_custom:v2-beta.1")]
+    [InlineData("public.ecr.aws/acme/serving@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void CustomImage_AcceptsImageReferences(string image)
+    {
+        var custom = For(EndpointRuntime.Custom, EndpointProtocol.Http, ScalingTriggerKind.Cpu);
+        Assert.DoesNotContain("custom.image", Errors(custom with { Custom = custom.Custom! with { Image = image } }).Keys);
+    }
+
+    [Theory]
+    [InlineData("x\u0001y")]
+    [InlineData("Registry/Upper")]
+    [InlineData("server:")]
+    [InlineData("server:1.2;rm -rf /")]
+    [InlineData("-leading")]
+    [InlineData("a//b")]
+    [InlineData("serving@sha256:abc")]
+    public void CustomImage_RefusesWhatIsNotAnImageReference(string image)
+    {
+        var custom = For(EndpointRuntime.Custom, EndpointProtocol.Http, ScalingTriggerKind.Cpu);
+        Error(custom with { Custom = custom.Custom! with { Image = System.Text.RegularExpressions.Regex.Unescape(image) } }, "custom.image");
+    }
+
+    [Fact]
+    public void CustomArgs_RefuseControlCharacters_AndNameTheArgument()
+    {
+        var custom = For(EndpointRuntime.Custom, EndpointProtocol.Http, ScalingTriggerKind.Cpu);
+        Error(custom with { Custom = custom.Custom! with { Args = ["--verbose", "esc\u001b[31m"] } }, "custom.args[1]");
+        Error(custom with { Custom = custom.Custom! with { Args = [.. Enumerable.Repeat("--x", 65)] } }, "custom.args");
+        Error(custom with { Custom = custom.Custom! with { ReadinessPath = "/ready\u0007" } }, "custom.readinessPath");
+    }
+
     [Fact]
     public void Triggers_AreChecked()
     {

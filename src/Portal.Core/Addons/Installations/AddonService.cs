@@ -266,7 +266,7 @@ public sealed class AddonService(
         var errors = new ValidationErrors();
         if (catalog.Find(addonId ?? "") is null) errors.Add("addonId", $"'{addonId}' is not an add-on of the catalogue.");
         if (string.IsNullOrWhiteSpace(reason)) errors.Add("reason", "is required: say why this team may run versions the policy would refuse.");
-        else if (reason.Length > MaturityOverride.ReasonMaxLength) errors.Add("reason", $"must be at most {MaturityOverride.ReasonMaxLength} characters.");
+        else errors.CheckText("reason", reason, MaturityOverride.ReasonMaxLength);
         errors.ThrowIfAny();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grant = await TeamAccess.RequireAsync(db, actor, teamSlug, TeamPermission.Read, ct);

@@ -78,6 +78,7 @@ public sealed class BudgetService(
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || url.Length > 2048))
             errors.Add("webhookUrl", "must be an absolute http(s) URL of at most 2048 characters.");
         if (change.WebhookSecret is { Length: > 256 }) errors.Add("webhookSecret", "at most 256 characters.");
+        else if (change.WebhookSecret?.Any(char.IsControl) == true) errors.Add("webhookSecret", "must not contain control characters.");
         errors.ThrowIfAny();
 
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -44,6 +44,19 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
     [GeneratedRegex(@"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$")]
     private static partial Regex QuantitySyntax();
 
+    /// <summary>
+    /// An image reference: an optional registry host (with port) and a lower-case repository path, then an optional
+    /// tag and an optional sha256 digest (the grammar of the OCI distribution spec, written out).
+    /// </summary>
+    [GeneratedRegex(@"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?/)?" +
+                    @"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*" +
+                    @"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$")]
+    private static partial Regex ImageReference();
+
+    private const int MaxImageLength = 512;
+    private const int MaxArgs = 64;
+    private const int MaxArgLength = 1024;
+
     [GeneratedRegex(@"^[^\s]+$")]
     private static partial Regex NoWhitespace();
 
@@ -79,8 +92,9 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
     private static void CheckCustom(ValidationErrors errors, CustomRuntimeSpec? custom, EndpointProtocol protocol)
     {
         if (custom is null) { errors.Add("custom", "is required for the custom runtime: its image, ports and health paths."); return; }
-        if (string.IsNullOrWhiteSpace(custom.Image) || !NoWhitespace().IsMatch(custom.Image))
-            errors.Add("custom.image", "must be a container image reference such as registry.example.com/team/server:1.2.");
+        if (string.IsNullOrWhiteSpace(custom.Image) || custom.Image.Length > MaxImageLength || !ImageReference().IsMatch(custom.Image))
+            errors.Add("custom.image", "must be a container image reference such as registry.example.com/team/server:1.2 (optionally @sha256:…).");
+        CheckArgs(errors, custom.Args);
         CheckPort(errors, "custom.httpPort", custom.HttpPort);
         CheckPort(errors, "custom.grpcPort", custom.GrpcPort);
         CheckPort(errors, "custom.metricsPort", custom.MetricsPort);
@@ -98,6 +112,19 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
             errors.Add("custom.modelPath", "must be a folder of its own, such as /models: the model volume is mounted over it.");
     }
 
+    private static void CheckArgs(ValidationErrors errors, IReadOnlyList<string>? args)
+    {
+        if (args is null) return;
+        if (args.Count > MaxArgs) { errors.Add("custom.args", $"must have at most {MaxArgs} arguments."); return; }
+        for (var i = 0; i < args.Count; i++)
+        {
+            // Arguments are free text (flags, paths, JSON), but a control character is always a paste accident.
+            if (args[i] is null) errors.Add($"custom.args[{i}]", "must be a string.");
+            else if (args[i].Length > MaxArgLength) errors.Add($"custom.args[{i}]", $"must be at most {MaxArgLength} characters.");
+            else if (args[i].Any(char.IsControl)) errors.Add($"custom.args[{i}]", "must not contain control characters.");
+        }
+    }
+
     private static void CheckPort(ValidationErrors errors, string field, int? port)
     {
         if (port is { } p && (p < 1 || p > 65535)) errors.Add(field, "must be a port number from 1 to 65535.");
@@ -106,7 +133,8 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
     private static void CheckPath(ValidationErrors errors, string field, string? path, bool required)
     {
         if (string.IsNullOrEmpty(path)) { if (required) errors.Add(field, "is required."); return; }
-        if (!path.StartsWith('/') || !NoWhitespace().IsMatch(path)) errors.Add(field, "must be an absolute path such as /healthz, without spaces.");
+        if (!path.StartsWith('/') || !NoWhitespace().IsMatch(path) || path.Any(char.IsControl))
+            errors.Add(field, "must be an absolute path such as /healthz, without spaces or control characters.");
     }
 
     private static void CheckModel(ValidationErrors errors, ModelSource? model, EndpointRuntime runtime)
