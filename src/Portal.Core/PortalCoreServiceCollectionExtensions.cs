@@ -7,6 +7,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Costs;
 using Portal.Core.Endpoints;
 using Portal.Core.Environments;
+using Portal.Core.Idempotency;
 using Portal.Core.Persistence;
 using Portal.Core.Teams;
 using Portal.Core.Tokens;
@@ -37,6 +38,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<AuditService>();
+        services.AddTransient<PruneIdempotencyRecordsJob>();
         services.AddPortalClusters();
         services.AddPortalCosts();
         services.AddPortalAddonCatalog();

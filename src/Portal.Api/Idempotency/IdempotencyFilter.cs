@@ -107,7 +107,7 @@ public sealed class IdempotencyFilter(
         {
             var now = clock.GetUtcNow();
             await using var db = await contexts.CreateDbContextAsync(ct);
-            var record = new IdempotencyRecord { Scope = scope, Key = key, RequestHash = hash, CreatedAt = now, ExpiresAt = now + Retention };
+            var record = new IdempotencyRecord { Scope = scope, Key = key, RequestHash = hash, CreatedAt = now, ExpiresAtUnixMs = (now + Retention).ToUnixTimeMilliseconds() };
             db.IdempotencyRecords.Add(record);
             try
             {
@@ -121,7 +121,7 @@ public sealed class IdempotencyFilter(
 
             var existing = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Scope == scope && r.Key == key, ct);
             if (existing is null) continue; // released between our insert and read: try to claim it again
-            if (existing.ExpiresAt <= now)
+            if (existing.ExpiresAtUnixMs <= now.ToUnixTimeMilliseconds())
             {
                 await db.IdempotencyRecords.Where(r => r.Id == existing.Id).ExecuteDeleteAsync(ct);
                 continue;

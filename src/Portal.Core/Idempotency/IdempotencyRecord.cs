@@ -25,5 +25,7 @@ public sealed class IdempotencyRecord
     public string? ContentType { get; set; }
     public byte[] Body { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>When the key may be used for another request, as unix milliseconds so SQLite compares numbers (the clean-up's filter).</summary>
+    public long ExpiresAtUnixMs { get; set; }
 }

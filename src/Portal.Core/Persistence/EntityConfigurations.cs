@@ -121,6 +121,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         b.Property(r => r.Scope).HasMaxLength(64);
         b.Property(r => r.Key).HasMaxLength(255);
         b.HasIndex(r => new { r.Scope, r.Key }).IsUnique();
+        b.HasIndex(r => r.ExpiresAtUnixMs);
         b.Property(r => r.RequestHash).HasMaxLength(64);
         b.Property(r => r.Location).HasMaxLength(2048);
         b.Property(r => r.ETag).HasMaxLength(64);

@@ -954,8 +954,8 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<DateTimeOffset>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<long>("ExpiresAtUnixMs")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Key")
                         .IsRequired()
@@ -980,6 +980,8 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAtUnixMs");
 
                     b.HasIndex("Scope", "Key")
                         .IsUnique();

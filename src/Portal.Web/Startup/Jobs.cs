@@ -15,6 +15,7 @@ using Portal.Core.Costs;
 using Portal.Core.Costs.Jobs;
 using Portal.Core.Costs.Hibernation;
 using Portal.Core.Endpoints.Resource;
+using Portal.Core.Idempotency;
 using Portal.Core.Persistence;
 using Portal.Core.Reconciliation;
 
@@ -172,6 +173,8 @@ public static class Jobs
                         job => job.RunAsync(CancellationToken.None), CronFor(costs.Value.MeteringInterval));
                     recurring.AddOrUpdate<ApplyHibernationSchedulesJob>(ApplyHibernationSchedulesJob.RecurringJobId,
                         job => job.RunAsync(CancellationToken.None), CronFor(options.Value.ResyncInterval));
+                    recurring.AddOrUpdate<PruneIdempotencyRecordsJob>(PruneIdempotencyRecordsJob.RecurringJobId,
+                        job => job.RunAsync(CancellationToken.None), Cron.Hourly());
                     return;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -1,0 +1,53 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Portal.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class IdempotencyExpiry : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "ExpiresAtUnixMs",
+                table: "idempotency_records",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0L);
+
+            // Keys stored before this migration keep their expiry (stored as ISO 8601 text with its offset).
+            migrationBuilder.Sql("""UPDATE idempotency_records SET "ExpiresAtUnixMs" = CAST(ROUND((julianday("ExpiresAt") - 2440587.5) * 86400000) AS INTEGER);""");
+
+            migrationBuilder.DropColumn(
+                name: "ExpiresAt",
+                table: "idempotency_records");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_idempotency_records_ExpiresAtUnixMs",
+                table: "idempotency_records",
+                column: "ExpiresAtUnixMs");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_idempotency_records_ExpiresAtUnixMs",
+                table: "idempotency_records");
+
+            migrationBuilder.DropColumn(
+                name: "ExpiresAtUnixMs",
+                table: "idempotency_records");
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "ExpiresAt",
+                table: "idempotency_records",
+                type: "TEXT",
+                nullable: false,
+                defaultValue: new DateTimeOffset(new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)));
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Idempotency;
+using Portal.Core.Persistence;
+using Portal.Testing;
+
+namespace Portal.Core.Tests.Idempotency;
+
+/// <summary>The clean-up's filter and batching are SQL, so they run on each real provider.</summary>
+public abstract class PruneIdempotencyRecordsTests(PortalDatabaseFixture database) : IDisposable
+{
+    private readonly ServiceProvider _services = PortalServices.Create(database.Options);
+
+    private TestClock Clock => _services.GetRequiredService<TestClock>();
+
+    public void Dispose() => _services.Dispose();
+
+    private IdempotencyRecord Record(string scope, int key, TimeSpan expiresIn) => new()
+    {
+        Scope = scope, Key = $"key-{key}", RequestHash = "h", CompletedAt = Clock.GetUtcNow(), StatusCode = 201, Body = [1, 2, 3],
+        CreatedAt = Clock.GetUtcNow(), ExpiresAtUnixMs = (Clock.GetUtcNow() + expiresIn).ToUnixTimeMilliseconds(),
+    };
+
+    [Fact]
+    public async Task Run_DeletesEveryExpiredRecord_InBatches_AndKeepsTheLiveOnes()
+    {
+        // More expired records than one batch, so the run must loop; a scope of our own keeps other tests' rows apart.
+        var scope = $"prune-{Guid.NewGuid():N}";
+        var expired = PruneIdempotencyRecordsJob.BatchSize + 50;
+        await using (var db = database.CreateContext())
+        {
+            db.IdempotencyRecords.AddRange(Enumerable.Range(0, expired).Select(i => Record(scope, i, TimeSpan.FromHours(-1))));
+            db.IdempotencyRecords.AddRange(Enumerable.Range(expired, 3).Select(i => Record(scope, i, TimeSpan.FromHours(1))));
+            await db.SaveChangesAsync();
+        }
+
+        var deleted = await _services.GetRequiredService<PruneIdempotencyRecordsJob>().RunAsync(default);
+
+        Assert.True(deleted >= expired, $"deleted {deleted}, expected at least {expired}");
+        await using var check = database.CreateContext();
+        var left = await check.IdempotencyRecords.Where(r => r.Scope == scope).Select(r => r.Key).ToListAsync();
+        Assert.Equal(["key-1050", "key-1051", "key-1052"], left.Order());
+
+        // An hour later the live ones have expired too.
+        Clock.Advance(TimeSpan.FromHours(2));
+        await _services.GetRequiredService<PruneIdempotencyRecordsJob>().RunAsync(default);
+        Assert.False(await check.IdempotencyRecords.AnyAsync(r => r.Scope == scope));
+    }
+}
+
+public sealed class PruneIdempotencyRecordsTestsOnPostgres(PostgresDatabaseFixture database)
+    : PruneIdempotencyRecordsTests(database), IClassFixture<PostgresDatabaseFixture>;
+
+public sealed class PruneIdempotencyRecordsTestsOnSqlite(SqliteDatabaseFixture database)
+    : PruneIdempotencyRecordsTests(database), IClassFixture<SqliteDatabaseFixture>;
+
+/// <summary>The expiry moved from a timestamp to unix milliseconds: keys stored before the migration must keep theirs.</summary>
+public sealed class IdempotencyExpiryMigrationTests
+{
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [InlineData(DatabaseProvider.Sqlite)]
+    public async Task MigratingAStoredKey_KeepsItsExpiry(DatabaseProvider provider)
+    {
+        var options = provider == DatabaseProvider.Postgres
+            ? PostgresServer.Options(await PostgresServer.CreateEmptyDatabaseAsync())
+            : SqliteDatabase.Options(SqliteDatabase.NewPath());
+        await using var db = new PortalDbContext(PersistenceServiceCollectionExtensions.BuildOptions(options));
+        var migrator = db.GetService<IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_IdempotencyExpiry", StringComparison.Ordinal)) - 1]);
+        var expiry = new DateTimeOffset(2026, 11, 25, 9, 30, 15, 250, TimeSpan.Zero);
+        // As the previous release wrote it: Npgsql sends a UTC timestamptz, EF's SQLite provider ISO 8601 text with its offset.
+        object expiresAt = provider == DatabaseProvider.Postgres ? expiry : expiry.ToString("yyyy-MM-dd HH:mm:ss.fffffffzzz", System.Globalization.CultureInfo.InvariantCulture);
+        await db.Database.ExecuteSqlRawAsync(
+            """INSERT INTO idempotency_records ("Id", "Scope", "Key", "RequestHash", "StatusCode", "Body", "CreatedAt", "ExpiresAt") VALUES ({0}, 'u', 'k', 'h', 201, {1}, {2}, {3})""",
+            Guid.CreateVersion7(), new byte[] { 1 }, expiresAt, expiresAt);
+
+        await migrator.MigrateAsync();
+
+        var record = await db.IdempotencyRecords.AsNoTracking().SingleAsync();
+        Assert.Equal(expiry.ToUnixTimeMilliseconds(), record.ExpiresAtUnixMs);
+    }
+}
