@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Portal.Emulator.Aws;
 using Portal.Emulator.Aws.Identity;
 using Portal.Emulator.Shared;
@@ -57,6 +58,9 @@ public sealed class EmulatorHost : IAsyncDisposable
     /// <summary>A role in another account that <see cref="PrimaryAccount"/> may assume, with its external id; null when none is configured.</summary>
     public (string RoleArn, string? ExternalId, string AccountId)? ProvisionerRole => FindProvisionerRole(Accounts);
 
+    /// <summary>The activity source and diagnostic listener name of an in-process emulator's request handling.</summary>
+    public const string HostingDiagnosticsName = "Portal.Emulator.Hosting";
+
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -66,6 +70,11 @@ public sealed class EmulatorHost : IAsyncDisposable
         });
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}"); // the HTTPS listener is added by ConfigureServices
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // In a portal's process the emulator stands in for AWS and Kubernetes, which are other processes: its requests
+        // get their own activity source and diagnostic listener (the hosting layer takes both from DI), so the portal's
+        // tracing never exports them as the portal's own server spans (with the paths they were called on).
+        builder.Services.AddSingleton(new ActivitySource(HostingDiagnosticsName));
+        builder.Services.AddSingleton(new DiagnosticListener(HostingDiagnosticsName));
         EmulatorApp.ConfigureServices(builder, options);
         var app = builder.Build();
         EmulatorApp.MapEndpoints(app);

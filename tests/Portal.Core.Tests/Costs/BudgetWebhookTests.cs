@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Portal.Core.Costs;
 using Portal.Core.Costs.Budgets;
-using Portal.Core.Tests.Costs.Support;
+using Portal.Testing;
 
 namespace Portal.Core.Tests.Costs;
 

@@ -14,7 +14,6 @@ using Portal.Core.Endpoints.Spec;
 using Portal.Core.Environments;
 using Portal.Core.Events;
 using Portal.Core.Tests.Cloud.Support;
-using Portal.Core.Tests.Costs.Support;
 using Portal.Core.Tests.Infrastructure;
 using Portal.Testing;
 

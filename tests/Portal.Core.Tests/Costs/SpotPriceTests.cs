@@ -9,7 +9,7 @@ using Portal.Core.Cloud.Aws;
 using Portal.Core.Costs;
 using Portal.Core.Costs.Prices;
 using Portal.Core.Tests.Cloud.Support;
-using Portal.Core.Tests.Costs.Support;
+using Portal.Testing;
 
 namespace Portal.Core.Tests.Costs;
 

@@ -34,8 +34,24 @@ public sealed class SecretsTests
     [Fact]
     public async Task ARealProvisioningRun_NeverShowsASecret_InAnswersLogsAuditOrEvents()
     {
+        // Spans leave through the portal's real OTLP exporter (http/protobuf) to a local collector. Strings travel as
+        // UTF-8 inside the protobuf, so the bodies' text holds every URL and attribute a span carries.
+        var spanBatches = new ConcurrentQueue<string>();
+        await using var collector = await LocalReceiver.StartAsync(async http =>
+        {
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            spanBatches.Enqueue(Encoding.UTF8.GetString(body.ToArray()));
+            http.Response.ContentType = "application/x-protobuf"; // an empty ExportTraceServiceResponse: all accepted
+        });
         var logs = new CapturedLogs();
-        await using var world = await ClusterWorld.CreateAsync(logging: logs.AttachTo);
+        await using var world = await ClusterWorld.CreateAsync(logging: logs.AttachTo, settings: new Dictionary<string, string?>
+        {
+            ["Telemetry:Tracing:Enabled"] = "true",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.BaseAddress.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        });
         var host = world.Workers[0];
         var exchanges = new ConcurrentQueue<Exchange>();
         var unique = Guid.NewGuid().ToString("N");
@@ -104,6 +120,10 @@ public sealed class SecretsTests
             $"r6-slack-{unique}", BudgetWebhookPayload.ThresholdType, world.Team.Slug, null, "2026-11", 80,
             new WebhookAmount(100, "USD"), new WebhookAmount(80, "USD"), new WebhookAmount(90, "USD"), DateTimeOffset.UtcNow), null);
         Assert.False(slackDelivery.Delivered);
+        // The refused delivery's client span, exported with its URL masked, shows the spans searched below are complete.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!spanBatches.Any(b => b.Contains("/services/T0R6TEAM/B0R6HOOK/***", StringComparison.Ordinal)) && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(200);
 
         await Send(owner, HttpMethod.Get, $"/api/v1/audit?team={world.Team.Slug}&limit=200");
         await Send(owner, HttpMethod.Delete, $"{team}/clusters/onprem");
@@ -146,6 +166,8 @@ public sealed class SecretsTests
         foreach (var exchange in exchanges) Search($"The answer to {exchange.Request} ({exchange.Status})", exchange.Text, exempt.GetValueOrDefault(exchange.Request));
         var lines = logs.Lines.ToList();
         foreach (var line in lines) Search("A log line", line);
+        var batches = spanBatches.ToList();
+        foreach (var batch in batches) Search("An exported trace span", batch);
         await using (var db = world.CreateContext())
         {
             var audit = await db.AuditEntries.AsNoTracking().ToListAsync();
@@ -159,6 +181,8 @@ public sealed class SecretsTests
             Assert.Contains(lines, l => l.Contains("r6-webhook", StringComparison.Ordinal));
             // The refusal of the Slack-style hook was logged, recognisably and masked.
             Assert.Contains(lines, l => l.Contains("/services/T0R6TEAM/B0R6HOOK/***", StringComparison.Ordinal));
+            Assert.True(batches.Any(b => b.Contains("/services/T0R6TEAM/B0R6HOOK/***", StringComparison.Ordinal)),
+                $"no exported span carries the Slack-style hook's masked URL ({batches.Count} batches received)");
 
             ReliabilityReport.Write("R6", $"""
                 One provisioning run through the API (`tests/Portal.Web.Tests/Security/SecretsTests.cs`: the portal with its workers on
@@ -171,6 +195,7 @@ public sealed class SecretsTests
                 {ReliabilityReport.Table(["where", "searched"], [
                     ["API answers (bodies and headers)", exchanges.Count],
                     ["log lines (every category, Trace level, with scopes, properties and exceptions)", lines.Count],
+                    ["exported trace span batches (OTLP/HTTP bodies from the portal's own exporter)", batches.Count],
                     ["audit entries", audit.Count],
                     ["resource events", events.Count],
                 ])}

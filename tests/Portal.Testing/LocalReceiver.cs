@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Portal.Core.Tests.Costs.Support;
+namespace Portal.Testing;
 
 /// <summary>A real Kestrel server on a free loopback port that answers every request with one handler (webhook receivers, a refusing EC2).</summary>
 public sealed class LocalReceiver : IAsyncDisposable
