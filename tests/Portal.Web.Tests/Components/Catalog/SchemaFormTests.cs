@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using AngleSharp.Dom;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using Portal.Core.Addons.Catalog;
 using Portal.Web.Components.Shared.Catalog;
@@ -91,18 +93,18 @@ public sealed class SchemaFormTests : PortalUiTest
     }
 
     [Fact]
-    public void Sections_StartFolded_AndDrawTheirFieldsWhenOpened()
+    public async Task Sections_StartFolded_AndDrawTheirFieldsWhenOpened()
     {
         var form = RenderForm();
         Assert.Empty(form.FindAll("[data-path='$.tracking.host']"));
         Assert.Equal("false", Field(form, "$.tracking").QuerySelector("[data-testid=schema-section-toggle]")!.GetAttribute("aria-expanded"));
 
-        Field(form, "$.tracking").QuerySelector("[data-testid=schema-section-toggle]")!.Click();
+        await Field(form, "$.tracking").QuerySelector("[data-testid=schema-section-toggle]")!.ClickAsync(new MouseEventArgs());
         Assert.Equal("localhost", Field(form, "$.tracking.host").QuerySelector("input")!.GetAttribute("value"));
         // The schema's own default shows when the values carry none.
         Assert.Equal("default: 5000", Field(form, "$.tracking.port").QuerySelector("input")!.GetAttribute("placeholder"));
 
-        Field(form, "$.users").QuerySelector("[data-testid=schema-section-toggle]")!.Click();
+        await Field(form, "$.users").QuerySelector("[data-testid=schema-section-toggle]")!.ClickAsync(new MouseEventArgs());
         var item = Field(form, "$.users").QuerySelector("[data-testid=schema-item]")!;
         Assert.Equal("ann", Field(form, "$.users[0].name").QuerySelector("input")!.GetAttribute("value"));
         Assert.Equal("object", Field(form, "$.tracking").GetAttribute("data-kind"));
@@ -114,18 +116,18 @@ public sealed class SchemaFormTests : PortalUiTest
     {
         var form = RenderForm();
 
-        Field(form, "$.name").QuerySelector("input")!.Change("tracker");
-        Field(form, "$.replicas").QuerySelector("input")!.Change("3");
-        Field(form, "$.ratio").QuerySelector("input")!.Change("0.75");
-        Field(form, "$.enabled").QuerySelector("input")!.Change(true);
+        await Field(form, "$.name").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = "tracker" });
+        await Field(form, "$.replicas").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = "3" });
+        await Field(form, "$.ratio").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = "0.75" });
+        await Field(form, "$.enabled").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = true });
         await form.InvokeAsync(() => form.FindComponents<MudSelect<string>>().Single().Instance.ValueChanged.InvokeAsync("\"debug\""));
-        Field(form, "$.tracking").QuerySelector("[data-testid=schema-section-toggle]")!.Click();
-        Field(form, "$.tracking.port").QuerySelector("input")!.Change("5001");
-        Field(form, "$.ports").QuerySelector("[data-testid=schema-list-input]")!.Input("8080");
-        Field(form, "$.ports").QuerySelector("[data-testid=schema-list-add]")!.Click();
-        Field(form, "$.users").QuerySelector("[data-testid=schema-section-toggle]")!.Click();
-        Field(form, "$.users").QuerySelector("[data-testid=schema-item-add]")!.Click();
-        Field(form, "$.users[1].name").QuerySelector("input")!.Change("bob");
+        await Field(form, "$.tracking").QuerySelector("[data-testid=schema-section-toggle]")!.ClickAsync(new MouseEventArgs());
+        await Field(form, "$.tracking.port").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = "5001" });
+        await Field(form, "$.ports").QuerySelector("[data-testid=schema-list-input]")!.InputAsync(new ChangeEventArgs { Value = "8080" });
+        await Field(form, "$.ports").QuerySelector("[data-testid=schema-list-add]")!.ClickAsync(new MouseEventArgs());
+        await Field(form, "$.users").QuerySelector("[data-testid=schema-section-toggle]")!.ClickAsync(new MouseEventArgs());
+        await Field(form, "$.users").QuerySelector("[data-testid=schema-item-add]")!.ClickAsync(new MouseEventArgs());
+        await Field(form, "$.users[1].name").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = "bob" });
 
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
             {
@@ -137,9 +139,9 @@ public sealed class SchemaFormTests : PortalUiTest
             """), _overrides), _overrides?.ToJsonString());
 
         // Back to the default: no longer an override. The reset button does the same for the replicas.
-        Field(form, "$.name").QuerySelector("input")!.Change("mlflow");
-        Field(form, "$.replicas").QuerySelector("[data-testid=schema-reset]")!.Click();
-        Field(form, "$.extraArgs").QuerySelector("[data-testid=schema-list-item] .mud-chip-close-button")!.Click();
+        await Field(form, "$.name").QuerySelector("input")!.ChangeAsync(new ChangeEventArgs { Value = "mlflow" });
+        await Field(form, "$.replicas").QuerySelector("[data-testid=schema-reset]")!.ClickAsync(new MouseEventArgs());
+        await Field(form, "$.extraArgs").QuerySelector("[data-testid=schema-list-item] .mud-chip-close-button")!.ClickAsync(new MouseEventArgs());
         Assert.False(_overrides!.ContainsKey("name"));
         Assert.False(_overrides.ContainsKey("replicas"));
         Assert.Equal("[]", _overrides["extraArgs"]!.ToJsonString());
@@ -147,11 +149,11 @@ public sealed class SchemaFormTests : PortalUiTest
     }
 
     [Fact]
-    public void AListItemOfTheWrongType_IsRefusedAtTheInput()
+    public async Task AListItemOfTheWrongType_IsRefusedAtTheInput()
     {
         var form = RenderForm();
-        Field(form, "$.ports").QuerySelector("[data-testid=schema-list-input]")!.Input("http");
-        Field(form, "$.ports").QuerySelector("[data-testid=schema-list-add]")!.Click();
+        await Field(form, "$.ports").QuerySelector("[data-testid=schema-list-input]")!.InputAsync(new ChangeEventArgs { Value = "http" });
+        await Field(form, "$.ports").QuerySelector("[data-testid=schema-list-add]")!.ClickAsync(new MouseEventArgs());
 
         Assert.Contains("'http' is not a integer", Field(form, "$.ports").TextContent);
         Assert.Null(_overrides);
@@ -180,54 +182,54 @@ public sealed class SchemaFormTests : PortalUiTest
     }
 
     [Fact]
-    public void TheYamlTab_ShowsTheOverrides_AndItsEditsComeBackToTheForm()
+    public async Task TheYamlTab_ShowsTheOverrides_AndItsEditsComeBackToTheForm()
     {
         var form = RenderForm(overrides: JsonNode.Parse("""{ "replicas": 2, "tracking": { "host": "true" } }""")!.AsObject());
-        form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").Click();
+        await form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").ClickAsync(new MouseEventArgs());
 
         var yaml = form.Find("textarea[data-testid=schema-form-yaml]");
         Assert.Equal("replicas: 2\ntracking:\n  host: \"true\"\n", yaml.TextContent);
 
-        yaml.Change("replicas: 4\nextraArgs:\n  - --workers=2\n  - \"8\"\n");
+        await yaml.ChangeAsync(new ChangeEventArgs { Value = "replicas: 4\nextraArgs:\n  - --workers=2\n  - \"8\"\n" });
         // MudTextField hands its value on asynchronously: wait for it rather than race it on a busy machine.
         form.WaitForAssertion(() => Assert.Null(_yamlError));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{ "replicas": 4, "extraArgs": ["--workers=2", "8"] }"""), _overrides), _overrides?.ToJsonString());
 
-        form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "Form").Click();
+        await form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "Form").ClickAsync(new MouseEventArgs());
         Assert.Equal("4", Field(form, "$.replicas").QuerySelector("input")!.GetAttribute("value"));
         Assert.Equal(["--workers=2", "8"], Field(form, "$.extraArgs").QuerySelectorAll("[data-testid=schema-list-item]").Select(c => c.TextContent.Trim()));
     }
 
     [Fact]
-    public void YamlThatDoesNotParse_IsReportedInline_AndKeepsTheLastGoodValues()
+    public async Task YamlThatDoesNotParse_IsReportedInline_AndKeepsTheLastGoodValues()
     {
         var form = RenderForm(overrides: JsonNode.Parse("""{ "replicas": 2 }""")!.AsObject());
-        form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").Click();
+        await form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").ClickAsync(new MouseEventArgs());
 
-        form.Find("textarea[data-testid=schema-form-yaml]").Change("replicas: [1, 2\n");
+        await form.Find("textarea[data-testid=schema-form-yaml]").ChangeAsync(new ChangeEventArgs { Value = "replicas: [1, 2\n" });
         form.WaitForAssertion(() => Assert.StartsWith("Line ", _yamlError));
         Assert.StartsWith("Line ", _yamlError);
         Assert.Contains(_yamlError!, form.Find("[data-testid=schema-form]").TextContent);
         Assert.Null(_overrides);
 
-        form.Find("textarea[data-testid=schema-form-yaml]").Change("- just\n- a list\n");
+        await form.Find("textarea[data-testid=schema-form-yaml]").ChangeAsync(new ChangeEventArgs { Value = "- just\n- a list\n" });
         form.WaitForAssertion(() => Assert.Contains("must be a mapping", _yamlError));
 
-        form.Find("textarea[data-testid=schema-form-yaml]").Change("replicas: 3\n");
+        await form.Find("textarea[data-testid=schema-form-yaml]").ChangeAsync(new ChangeEventArgs { Value = "replicas: 3\n" });
         form.WaitForAssertion(() => Assert.Null(_yamlError));
         Assert.Equal("""{"replicas":3}""", _overrides!.ToJsonString());
     }
 
     [Fact]
-    public void WithoutASchema_TheFormSaysSo_AndTheYamlTabStillWorks()
+    public async Task WithoutASchema_TheFormSaysSo_AndTheYamlTabStillWorks()
     {
         RenderPage<MudText>();
         var form = Render<SchemaForm>(p => p.Add(x => x.Schema, null).Add(x => x.Defaults, new JsonObject { ["a"] = 1 })
             .Add(x => x.OverridesChanged, o => _overrides = o));
         Assert.NotNull(form.Find("[data-testid=schema-form-no-schema]"));
 
-        form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").Click();
-        form.Find("textarea[data-testid=schema-form-yaml]").Change("a: 1\nb: {c: [1, two]}\n");
+        await form.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").ClickAsync(new MouseEventArgs());
+        await form.Find("textarea[data-testid=schema-form-yaml]").ChangeAsync(new ChangeEventArgs { Value = "a: 1\nb: {c: [1, two]}\n" });
         form.WaitForAssertion(() => Assert.NotNull(_overrides));
         Assert.Equal("""{"b":{"c":[1,"two"]}}""", _overrides!.ToJsonString());
     }
