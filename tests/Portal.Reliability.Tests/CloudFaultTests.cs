@@ -36,7 +36,10 @@ public sealed class CloudFaultTests(ITestOutputHelper output)
         output.WriteLine($"Worker logs: {world.LogDirectory}");
         world.StartWorker();
         world.StartWorker();
-        // 10% throttled, then 11% of the rest a 5xx: one call in five fails, on every service and operation.
+        // 10% throttled, then 11% of the rest a 5xx: one call in five fails, on every service and operation. A sample
+        // makes only ~25 EKS writes, so chance alone leaves none faulted about one run in twenty (CI saw it); the first
+        // CreateNodegroup fails for certain, so there is always an EKS write whose retry spacing is measured.
+        world.Emulator.Faults.Add(new FaultRule("eks", "CreateNodegroup", FaultKind.ServerError, RemainingCalls: 1, StatusCode: 503));
         world.Emulator.Faults.Add(new FaultRule("*", "*", FaultKind.Throttle, Rate: 0.10));
         world.Emulator.Faults.Add(new FaultRule("*", "*", FaultKind.ServerError, Rate: 0.111, StatusCode: 503));
 
@@ -70,7 +73,8 @@ public sealed class CloudFaultTests(ITestOutputHelper output)
 
         ReliabilityReport.Write("R2", $"""
             Two workers provision the same rounds as R1 while the emulator answers every service and operation (STS, EKS,
-            Kubernetes) with throttling (10%) or 503 (11% of the rest). Everything converges; nothing is created twice; the gap
+            Kubernetes) with throttling (10%) or 503 (11% of the rest), and the first CreateNodegroup with a 503 for certain (so an
+            EKS write's retry is always measured). Everything converges; nothing is created twice; the gap
             between a faulted write and the next call on the same object (EKS cluster/node group, Kubernetes object) comes from
             the emulator's timestamps: EKS retries never sooner than half the client's base delay ({ClientRetryBase.TotalMilliseconds:F0} ms),
             Kubernetes retries (inside the client, honouring Retry-After) at a median of at least half that base delay.
