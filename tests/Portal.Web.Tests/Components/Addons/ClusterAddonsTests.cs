@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Addons.Catalog;
@@ -87,8 +88,8 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         var page = RenderPage<AddonPage>(p => p.Add(x => x.Id, "mlflow"));
         page.WaitForElement("[data-testid=addon-install-button]").Click();
         Dialogs.WaitForElement("[data-testid=install-dialog]");
-        Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").Change("3");
-        Dialogs.Find("[data-testid=install-confirm]").Click();
+        await Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").ChangeAsync(new ChangeEventArgs { Value = "3" });
+        await Dialogs.Find("[data-testid=install-confirm]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.EndsWith($"/teams/{TeamSlug}/clusters/play#addons", Services.GetRequiredService<NavigationManager>().Uri));
         var installation = Assert.Single(await InstalledAsync("play"));
@@ -105,8 +106,8 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         page.WaitForElement("[data-testid=addon-install-button]").Click();
         Dialogs.WaitForElement("[data-testid=install-dependencies]");
         Assert.True(Dialogs.Find("[data-testid=install-confirm]").HasAttribute("disabled"));
-        Dialogs.Find("[data-testid=install-dependencies] input[type=checkbox]").Change(true);
-        Dialogs.Find("[data-testid=install-confirm]").Click();
+        await Dialogs.Find("[data-testid=install-dependencies] input[type=checkbox]").ChangeAsync(new ChangeEventArgs { Value = true });
+        await Dialogs.Find("[data-testid=install-confirm]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.EndsWith("#addons", Services.GetRequiredService<NavigationManager>().Uri));
         Assert.Equal(["dashboard", "mlflow"], (await InstalledAsync("play")).Select(i => i.AddonId));
@@ -167,7 +168,7 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         await InstallAsync("play", "mlflow");
         SignIn(Owner);
         var section = OpenCluster("play");
-        section.WaitForElement("[data-testid=cluster-addon-events-button]").Click();
+        await section.WaitForElement("[data-testid=cluster-addon-events-button]").ClickAsync(new MouseEventArgs());
 
         var events = section.WaitForElement("[data-testid=cluster-addon-events][data-addon=mlflow]");
         Assert.Contains("asked to install MLflow 1.11.5", events.TextContent);
@@ -184,7 +185,7 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         Dialogs.WaitForElement("[data-testid=upgrade-addon-dialog]");
         // Prefilled with the installation's own values.
         Assert.Equal("2", Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").GetAttribute("value"));
-        Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").Change("4");
+        await Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").ChangeAsync(new ChangeEventArgs { Value = "4" });
         Dialogs.Find("[data-testid=upgrade-addon-save]").Click();
 
         Dialogs.WaitForAssertion(() => Assert.Empty(Dialogs.FindAll("[data-testid=upgrade-addon-dialog]")));
@@ -203,7 +204,7 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         Dialogs.WaitForElement("[data-testid=upgrade-addon-dialog]");
         await Addons.UpdateAsync(Owner, TeamSlug, "play", "mlflow", new AddonChanges(Values: (JsonObject)JsonNode.Parse("""{"replicas":5}""")!), null, CancellationToken.None);
 
-        Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").Change("4");
+        await Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").ChangeAsync(new ChangeEventArgs { Value = "4" });
         Dialogs.Find("[data-testid=upgrade-addon-save]").Click();
 
         Dialogs.WaitForAssertion(() => Assert.Contains("changed since this dialog opened", Dialogs.Find("[data-testid=upgrade-addon-error]").TextContent));
@@ -245,7 +246,7 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         var section = OpenCluster("play");
         section.WaitForElement("[data-testid=cluster-addon-uninstall]").Click();
         Dialogs.WaitForAssertion(() => Assert.Contains(Dialogs.FindAll("button"), b => b.TextContent.Trim() == "Uninstall"));
-        Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Uninstall").Click();
+        await Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Uninstall").ClickAsync(new MouseEventArgs());
 
         section.WaitForAssertion(() => Assert.Equal("Uninstalling", section.Find("[data-testid=cluster-addon-row]").GetAttribute("data-phase")));
         Assert.True(Assert.Single(await InstalledAsync("play")).IsUninstalling);
@@ -290,7 +291,7 @@ public sealed class ClusterAddonsTests : ClusterUiTest
         Dialogs.Find("[data-testid=promote-apply]").Click();
         Assert.Contains("Apply 1 change(s) to pre", Dialogs.Find("[data-testid=promote-confirm-text]").TextContent);
         Assert.Empty(await InstalledAsync("pre"));
-        Dialogs.Find("[data-testid=promote-confirm]").Click();
+        await Dialogs.Find("[data-testid=promote-confirm]").ClickAsync(new MouseEventArgs());
 
         section.WaitForElement("[data-testid=cluster-addon-row][data-addon=mlflow]");
         var promoted = Assert.Single(await InstalledAsync("pre"));

@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -29,14 +31,14 @@ public sealed class MaturityOverridesPageTests : ClusterUiTest
         page.WaitForElement("[data-testid=overrides-empty]");
 
         await page.InvokeAsync(() => page.FindComponents<MudSelect<string>>()[1].Instance.ValueChanged.InvokeAsync("luigi"));
-        page.Find("[data-testid=override-form] textarea").Change("The pipelines team pilots Luigi on staging until the Airflow move.");
-        page.Find("[data-testid=override-add]").Click();
+        await page.Find("[data-testid=override-form] textarea").ChangeAsync(new ChangeEventArgs { Value = "The pipelines team pilots Luigi on staging until the Airflow move." });
+        await page.Find("[data-testid=override-add]").ClickAsync(new MouseEventArgs());
 
         var row = page.WaitForElement("[data-testid=override-row][data-addon=luigi]");
         Assert.Contains("pilots Luigi on staging", row.TextContent);
         Assert.Contains("luigi", (await Service<AddonService>().ListMaturityOverridesAsync(Owner with { IsPlatformAdmin = true }, TeamSlug, CancellationToken.None)).Select(o => o.AddonId));
 
-        row.QuerySelector("[data-testid=override-remove]")!.Click();
+        await row.QuerySelector("[data-testid=override-remove]")!.ClickAsync(new MouseEventArgs());
         page.WaitForElement("[data-testid=overrides-empty]");
         Assert.Equal(["addon.maturity-override.create", "addon.maturity-override.delete"], (await AuditActionsAsync()).Order());
     }
@@ -49,7 +51,7 @@ public sealed class MaturityOverridesPageTests : ClusterUiTest
         page.WaitForElement("[data-testid=overrides-empty]");
 
         await page.InvokeAsync(() => page.FindComponents<MudSelect<string>>()[1].Instance.ValueChanged.InvokeAsync("luigi"));
-        page.Find("[data-testid=override-add]").Click();
+        await page.Find("[data-testid=override-add]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("is required", page.Find("[data-testid=override-form]").TextContent));
         Assert.Empty(await AuditActionsAsync());

@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Teams;
 using Portal.Web.Components.Pages.Admin;
 
@@ -40,12 +42,12 @@ public sealed class AdminPagesTests : PortalUiTest
 
         var page = RenderPage<AdminAuditPage>();
         page.WaitForElement("[data-testid=audit-table]");
-        page.Find("[data-testid=audit-filter-team]").Change("ads");
-        page.Find("[data-testid=audit-filter-action]").Change("team.update");
+        await page.Find("[data-testid=audit-filter-team]").ChangeAsync(new ChangeEventArgs { Value = "ads" });
+        await page.Find("[data-testid=audit-filter-action]").ChangeAsync(new ChangeEventArgs { Value = "team.update" });
         await page.Find("[data-testid=audit-filters]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=audit-row]")));
-        page.Find("[data-testid=audit-details-toggle]").Click();
+        await page.Find("[data-testid=audit-details-toggle]").ClickAsync(new MouseEventArgs());
         var details = page.Find("[data-testid=audit-details]").TextContent;
         Assert.Contains("\"displayName\": \"Ads\"", details);
         Assert.Contains("\"displayName\": \"Advertising\"", details);
@@ -57,7 +59,7 @@ public sealed class AdminPagesTests : PortalUiTest
         await SignInAsync("ada", platformAdmin: true);
         var page = RenderPage<AdminAuditPage>();
         page.WaitForElement("[data-testid=audit-filters]");
-        page.Find("[data-testid=audit-filter-team]").Change("nope");
+        await page.Find("[data-testid=audit-filter-team]").ChangeAsync(new ChangeEventArgs { Value = "nope" });
         await page.Find("[data-testid=audit-filters]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains("Team — no such team.", page.Markup));

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using AngleSharp.Dom;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Clusters;
 using Portal.Core.Common;
@@ -98,7 +100,7 @@ public sealed class AddonPageTests : ClusterUiTest
     }
 
     [Fact]
-    public void TheInstallDialog_OffersOnlyClustersWhereTheVersionIsAllowed()
+    public async Task TheInstallDialog_OffersOnlyClustersWhereTheVersionIsAllowed()
     {
         SignIn(Owner);
         var page = Open("spark-operator", withInstall: true);
@@ -114,14 +116,14 @@ public sealed class AddonPageTests : ClusterUiTest
     }
 
     [Fact]
-    public void ValuesTheSchemaRefuses_AreMarkedOnTheirFields_AndNothingIsSent()
+    public async Task ValuesTheSchemaRefuses_AreMarkedOnTheirFields_AndNothingIsSent()
     {
         SignIn(Owner);
         var page = Open("mlflow", withInstall: true);
         page.WaitForElement("[data-testid=addon-install-button]").Click();
         Dialogs.WaitForElement("[data-testid=install-dialog]");
 
-        Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").Change("50");
+        await Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").ChangeAsync(new ChangeEventArgs { Value = "50" });
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
         Assert.Empty(_sent);
@@ -130,14 +132,14 @@ public sealed class AddonPageTests : ClusterUiTest
     }
 
     [Fact]
-    public void AnAcceptedInstall_SendsTheChoice_AndClosesWithIt()
+    public async Task AnAcceptedInstall_SendsTheChoice_AndClosesWithIt()
     {
         SignIn(Owner);
         var page = Open("mlflow", withInstall: true);
         page.WaitForElement("[data-testid=addon-install-button]").Click();
         Dialogs.WaitForElement("[data-testid=install-dialog]");
 
-        Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").Change("3");
+        await Dialogs.Find("[data-testid=schema-field][data-path='$.replicas'] input").ChangeAsync(new ChangeEventArgs { Value = "3" });
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
         Dialogs.WaitForAssertion(() => Assert.Single(_sent));
@@ -150,7 +152,7 @@ public sealed class AddonPageTests : ClusterUiTest
     }
 
     [Fact]
-    public void WhatTheServiceRefuses_IsShownInTheDialog_ValuesOnTheirFields()
+    public async Task WhatTheServiceRefuses_IsShownInTheDialog_ValuesOnTheirFields()
     {
         SignIn(Owner);
         // AddonService's shape: values problems under "values.<path>", the rest by field name.

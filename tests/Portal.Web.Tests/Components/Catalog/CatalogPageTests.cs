@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Portal.Core.Addons.Catalog;
@@ -40,13 +42,13 @@ public sealed class CatalogPageTests : PortalUiTest
     }
 
     [Fact]
-    public void Search_MatchesNamesAndDescriptions_InAnyCase()
+    public async Task Search_MatchesNamesAndDescriptions_InAnyCase()
     {
         var page = RenderPage<CatalogPage>();
 
-        page.Find("input[data-testid=catalog-search]").Input("REGISTRY");
+        await page.Find("input[data-testid=catalog-search]").InputAsync(new ChangeEventArgs { Value = "REGISTRY" });
         Assert.Equal(["mlflow"], CardIds(page));
-        page.Find("input[data-testid=catalog-search]").Input("spark");
+        await page.Find("input[data-testid=catalog-search]").InputAsync(new ChangeEventArgs { Value = "spark" });
         Assert.Equal(["spark-operator"], CardIds(page));
         Assert.Equal("1 of 4 add-ons", page.Find("[data-testid=catalog-count]").TextContent.Trim());
     }
@@ -68,12 +70,12 @@ public sealed class CatalogPageTests : PortalUiTest
     public async Task NothingMatching_ShowsAnEmptyState_ThatClearsTheFilters()
     {
         var page = RenderPage<CatalogPage>();
-        page.Find("input[data-testid=catalog-search]").Input("kafka");
+        await page.Find("input[data-testid=catalog-search]").InputAsync(new ChangeEventArgs { Value = "kafka" });
         await page.InvokeAsync(() => page.FindComponent<MudSelect<Maturity?>>().Instance.ValueChanged.InvokeAsync(Maturity.Beta));
 
         Assert.Empty(CardIds(page));
         Assert.Contains("No add-on matches", page.Find("[data-testid=catalog-empty]").TextContent);
-        page.Find("[data-testid=catalog-clear]").Click();
+        await page.Find("[data-testid=catalog-clear]").ClickAsync(new MouseEventArgs());
         Assert.Equal(4, CardIds(page).Count);
     }
 }

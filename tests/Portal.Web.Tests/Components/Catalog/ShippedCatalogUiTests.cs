@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Addons.Catalog;
 using Portal.Web.Components.Pages.Catalog;
 using Portal.Web.Components.Shared.Catalog;
@@ -41,7 +43,7 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
     }
 
     [Fact]
-    public void MlflowsUpstreamSchema_RendersFolded_AndAChangedValueIsAllThatIsSent()
+    public async Task MlflowsUpstreamSchema_RendersFolded_AndAChangedValueIsAllThatIsSent()
     {
         OpenDialog("mlflow");
 
@@ -50,7 +52,7 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
         Assert.Empty(Dialogs.FindAll("[data-testid=schema-section-body]"));
         Assert.Equal("1", Dialogs.Find("[data-testid=schema-field][data-path='$.replicaCount'] input").GetAttribute("value"));
 
-        Dialogs.Find("[data-testid=schema-field][data-path='$.replicaCount'] input").Change("2");
+        await Dialogs.Find("[data-testid=schema-field][data-path='$.replicaCount'] input").ChangeAsync(new ChangeEventArgs { Value = "2" });
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
         // The first validation compiles mlflow's large schema: wait for the handler rather than assume it is done.
@@ -59,11 +61,11 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
     }
 
     [Fact]
-    public void AValueTheUpstreamSchemaRefuses_IsMarkedAtItsField_AfterTheYamlTab()
+    public async Task AValueTheUpstreamSchemaRefuses_IsMarkedAtItsField_AfterTheYamlTab()
     {
         OpenDialog("mlflow");
         Dialogs.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "YAML").Click();
-        Dialogs.Find("textarea[data-testid=schema-form-yaml]").Change("replicaCount: many\n");
+        await Dialogs.Find("textarea[data-testid=schema-form-yaml]").ChangeAsync(new ChangeEventArgs { Value = "replicaCount: many\n" });
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
         Dialogs.WaitForElement("[data-testid=install-error]", TimeSpan.FromSeconds(10));
@@ -74,7 +76,7 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
     }
 
     [Fact]
-    public void AMissingRequirement_IsOfferedFirst_AndMustBeConfirmed()
+    public async Task AMissingRequirement_IsOfferedFirst_AndMustBeConfirmed()
     {
         OpenDialog("katib");
 
@@ -82,7 +84,7 @@ public sealed class ShippedCatalogUiTests : ClusterUiTest
         Assert.Equal("cert-manager", dependency.GetAttribute("data-id"));
         Assert.True(Dialogs.Find("[data-testid=install-confirm]").HasAttribute("disabled"));
 
-        Dialogs.Find("[data-testid=install-dependencies-confirm] input, input[data-testid=install-dependencies-confirm]").Change(true);
+        await Dialogs.Find("[data-testid=install-dependencies-confirm] input, input[data-testid=install-dependencies-confirm]").ChangeAsync(new ChangeEventArgs { Value = true });
         Dialogs.Find("[data-testid=install-confirm]").Click();
 
         Dialogs.WaitForAssertion(() => Assert.Single(_sent), TimeSpan.FromSeconds(10));

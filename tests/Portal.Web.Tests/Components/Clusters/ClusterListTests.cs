@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Clusters;
 using Portal.Core.Environments;
 using Portal.Web.Components.Pages.Clusters;
@@ -81,7 +83,7 @@ public sealed class ClusterListTests : ClusterUiTest
         var page = RenderPage<TeamPage>(p => p.Add(x => x.Slug, TeamSlug));
         page.WaitForElement("[data-testid=team-title]");
 
-        page.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "Clusters").Click();
+        await page.FindAll(".mud-tab").First(t => t.TextContent.Trim() == "Clusters").ClickAsync(new MouseEventArgs());
         page.WaitForElement("[data-testid=cluster-row][data-name=ml]");
         Assert.Equal("H2", page.Find("[data-testid=clusters-heading]").TagName);
         await Task.CompletedTask;

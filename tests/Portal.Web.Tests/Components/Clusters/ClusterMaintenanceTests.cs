@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Clusters;
 using Portal.Core.Environments;
@@ -37,18 +38,18 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
         await MarkReadyAsync("ml");
         SignIn(Maintainer);
         var page = RenderCluster("ml");
-        page.WaitForElement("[data-testid=cluster-edit-pools-button]").Click();
+        await page.WaitForElement("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
 
-        page.Find("[data-testid=node-pool-label-add]").Click();
-        page.Find("[data-testid=node-pool-label-row] input[data-testid=node-pool-label-key]").Change("workload");
-        page.Find("[data-testid=node-pool-label-row] input[data-testid=node-pool-label-value]").Change("batch");
-        page.Find("[data-testid=node-pool-taint-add]").Click();
-        page.Find("[data-testid=node-pool-taint-row] input[data-testid=node-pool-taint-key]").Change("dedicated");
-        page.Find("[data-testid=node-pool-taint-row] input[data-testid=node-pool-taint-value]").Change("ml");
-        page.Find("[data-testid=cluster-tag-add]").Click();
-        page.Find("[data-testid=cluster-tag-row] input[data-testid=cluster-tag-key]").Change("owner");
-        page.Find("[data-testid=cluster-tag-row] input[data-testid=cluster-tag-value]").Change("ml-team");
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("[data-testid=node-pool-label-add]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pool-label-row] input[data-testid=node-pool-label-key]").ChangeAsync(new ChangeEventArgs { Value = "workload" });
+        await page.Find("[data-testid=node-pool-label-row] input[data-testid=node-pool-label-value]").ChangeAsync(new ChangeEventArgs { Value = "batch" });
+        await page.Find("[data-testid=node-pool-taint-add]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pool-taint-row] input[data-testid=node-pool-taint-key]").ChangeAsync(new ChangeEventArgs { Value = "dedicated" });
+        await page.Find("[data-testid=node-pool-taint-row] input[data-testid=node-pool-taint-value]").ChangeAsync(new ChangeEventArgs { Value = "ml" });
+        await page.Find("[data-testid=cluster-tag-add]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=cluster-tag-row] input[data-testid=cluster-tag-key]").ChangeAsync(new ChangeEventArgs { Value = "owner" });
+        await page.Find("[data-testid=cluster-tag-row] input[data-testid=cluster-tag-value]").ChangeAsync(new ChangeEventArgs { Value = "ml-team" });
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForElement("[data-testid=node-pools-table]");
         var stored = (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster;
@@ -59,11 +60,11 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
         Assert.Equal(2, stored.Generation);
 
         // Editing again starts from what is stored; removing the taint and the label takes them away.
-        page.Find("[data-testid=cluster-edit-pools-button]").Click();
+        await page.Find("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
         Assert.Equal("workload", page.Find("input[data-testid=node-pool-label-key]").GetAttribute("value"));
-        page.Find("[data-testid=node-pool-taint-remove]").Click();
-        page.Find("[data-testid=node-pool-label-remove]").Click();
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("[data-testid=node-pool-taint-remove]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pool-label-remove]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
         page.WaitForElement("[data-testid=node-pools-table]");
         stored = (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster;
         Assert.Empty(stored.NodePools[0].Labels);
@@ -78,17 +79,17 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
         await MarkReadyAsync("ml");
         SignIn(Maintainer);
         var page = RenderCluster("ml");
-        page.WaitForElement("[data-testid=cluster-edit-pools-button]").Click();
+        await page.WaitForElement("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
 
-        page.Find("[data-testid=node-pool-label-add]").Click();
-        page.Find("input[data-testid=node-pool-label-key]").Change("node.kubernetes.io/role");
-        page.Find("input[data-testid=node-pool-label-value]").Change("gpu");
-        page.Find("[data-testid=node-pool-taint-add]").Click();
-        page.Find("input[data-testid=node-pool-taint-key]").Change("bad key!");
-        page.Find("[data-testid=cluster-tag-add]").Click();
-        page.Find("input[data-testid=cluster-tag-key]").Change("aws:owner");
-        page.Find("input[data-testid=cluster-tag-value]").Change("x");
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("[data-testid=node-pool-label-add]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=node-pool-label-key]").ChangeAsync(new ChangeEventArgs { Value = "node.kubernetes.io/role" });
+        await page.Find("input[data-testid=node-pool-label-value]").ChangeAsync(new ChangeEventArgs { Value = "gpu" });
+        await page.Find("[data-testid=node-pool-taint-add]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=node-pool-taint-key]").ChangeAsync(new ChangeEventArgs { Value = "bad key!" });
+        await page.Find("[data-testid=cluster-tag-add]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=cluster-tag-key]").ChangeAsync(new ChangeEventArgs { Value = "aws:owner" });
+        await page.Find("input[data-testid=cluster-tag-value]").ChangeAsync(new ChangeEventArgs { Value = "x" });
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("are set by Kubernetes or EKS", page.Find("[data-testid=node-pool-label-row]").TextContent));
         Assert.Contains("Key", page.Find("[data-testid=node-pool-taint-row]").TextContent);
@@ -97,13 +98,13 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
         Assert.Equal(1, (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster.Generation);
 
         // Fix them, but type one label key twice: flagged on the second row, and nothing is sent.
-        page.Find("[data-testid=node-pool-taint-remove]").Click();
-        page.Find("[data-testid=cluster-tag-remove]").Click();
-        page.Find("input[data-testid=node-pool-label-key]").Change("role");
-        page.Find("[data-testid=node-pool-label-add]").Click();
-        page.FindAll("input[data-testid=node-pool-label-key]")[1].Change("role");
+        await page.Find("[data-testid=node-pool-taint-remove]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=cluster-tag-remove]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=node-pool-label-key]").ChangeAsync(new ChangeEventArgs { Value = "role" });
+        await page.Find("[data-testid=node-pool-label-add]").ClickAsync(new MouseEventArgs());
+        await page.FindAll("input[data-testid=node-pool-label-key]")[1].ChangeAsync(new ChangeEventArgs { Value = "role" });
         page.WaitForAssertion(() => Assert.Contains("already used above", page.FindAll("[data-testid=node-pool-label-row]")[1].TextContent));
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
         Assert.Equal(1, (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster.Generation);
         Assert.NotNull(page.Find("[data-testid=node-pools-editor]"));
     }
@@ -124,7 +125,7 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
         Assert.Equal("Retry", retry.TextContent.Trim());
         var jobs = Jobs.Jobs.Count;
 
-        retry.Click();
+        await retry.ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Equal("Provisioning", page.Find("[data-testid=cluster-phase]").GetAttribute("data-phase")));
         Assert.Empty(page.FindAll("[data-testid=cluster-last-error]"));
@@ -154,12 +155,12 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
 
         // Cancelling keeps it.
         Dialogs.WaitForAssertion(() => Assert.Contains("keeps running", Dialogs.Markup));
-        Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+        await Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").ClickAsync(new MouseEventArgs());
         Assert.NotNull((await Clusters.GetAsync(Owner, TeamSlug, "onprem", CancellationToken.None)).Cluster);
 
         page.Find("[data-testid=cluster-detach-button]").Click();
         Dialogs.WaitForAssertion(() => Assert.Contains(Dialogs.FindAll("button"), b => b.TextContent.Trim() == "Detach"));
-        Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Detach").Click();
+        await Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Detach").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("detached", page.Find("[data-testid=cluster-deleted]").TextContent));
         await Assert.ThrowsAsync<Portal.Core.Common.NotFoundException>(() => Clusters.GetAsync(Owner, TeamSlug, "onprem", CancellationToken.None));
@@ -170,16 +171,16 @@ public sealed class ClusterMaintenanceTests : ClusterUiTest
     {
         SignIn(Maintainer);
         var page = RenderPage<AttachClusterPage>(p => p.Add(x => x.Team, TeamSlug));
-        page.WaitForElement("input[data-testid=cluster-attach-name]").Change("onprem");
-        page.Find("textarea[data-testid=cluster-attach-kubeconfig]").Change(Kubeconfig.Replace("https://", "http://"));
-        page.Find("[data-testid=cluster-attach-submit]").Click();
+        await page.WaitForElement("input[data-testid=cluster-attach-name]").ChangeAsync(new ChangeEventArgs { Value = "onprem" });
+        await page.Find("textarea[data-testid=cluster-attach-kubeconfig]").ChangeAsync(new ChangeEventArgs { Value = Kubeconfig.Replace("https://", "http://") });
+        await page.Find("[data-testid=cluster-attach-submit]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("Kubeconfig", page.Find("[data-testid=cluster-attach-kubeconfig]").ParentElement!.ParentElement!.TextContent));
         Assert.Contains("mud-input-error", page.Markup);
 
-        page.Find("textarea[data-testid=cluster-attach-kubeconfig]").Change(Kubeconfig);
-        page.Find("input[data-testid=cluster-attach-version]").Change("1.31");
-        page.Find("[data-testid=cluster-attach-submit]").Click();
+        await page.Find("textarea[data-testid=cluster-attach-kubeconfig]").ChangeAsync(new ChangeEventArgs { Value = Kubeconfig });
+        await page.Find("input[data-testid=cluster-attach-version]").ChangeAsync(new ChangeEventArgs { Value = "1.31" });
+        await page.Find("[data-testid=cluster-attach-submit]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.EndsWith("/teams/data-science/clusters/onprem", Services.GetRequiredService<NavigationManager>().Uri));
         var attached = (await Clusters.GetAsync(Owner, TeamSlug, "onprem", CancellationToken.None)).Cluster;

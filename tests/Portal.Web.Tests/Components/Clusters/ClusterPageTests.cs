@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Clusters;
 using Portal.Core.Events;
 using Portal.Web.Components.Pages.Clusters;
@@ -57,11 +59,11 @@ public sealed class ClusterPageTests : ClusterUiTest
         await MarkReadyAsync("ml");
         SignIn(Maintainer);
         var page = RenderCluster("ml");
-        page.WaitForElement("[data-testid=cluster-edit-pools-button]").Click();
+        await page.WaitForElement("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
 
-        page.Find("input[data-testid=node-pool-desired]").Change("3");
-        page.Find("input[data-testid=node-pool-max]").Change("5");
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("input[data-testid=node-pool-desired]").ChangeAsync(new ChangeEventArgs { Value = "3" });
+        await page.Find("input[data-testid=node-pool-max]").ChangeAsync(new ChangeEventArgs { Value = "5" });
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForElement("[data-testid=node-pools-table]");
         var stored = (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster;
@@ -80,19 +82,19 @@ public sealed class ClusterPageTests : ClusterUiTest
         await MarkReadyAsync("ml");
         SignIn(Maintainer);
         var page = RenderCluster("ml");
-        page.WaitForElement("[data-testid=cluster-edit-pools-button]").Click();
+        await page.WaitForElement("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
 
         // Existing pools keep their instance types: EKS cannot change them in place.
         Assert.All(page.FindAll("[data-testid=node-pool] input[data-testid=node-pool-name]"), i => Assert.True(i.HasAttribute("disabled")));
-        page.Find("[data-testid=node-pool][data-name=batch] [data-testid=node-pool-remove]").Click();
-        page.Find("[data-testid=node-pool-add]").Click();
+        await page.Find("[data-testid=node-pool][data-name=batch] [data-testid=node-pool-remove]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pool-add]").ClickAsync(new MouseEventArgs());
         var added = page.Find("[data-testid=node-pool][data-index='1']");
-        added.QuerySelector("input[data-testid=node-pool-name]")!.Change("spot");
-        page.Find("[data-testid=node-pool][data-index='1'] input[data-testid=node-pool-capacity-spot]").Click();
-        page.Find("[data-testid=node-pool][data-index='1'] [data-testid=instance-type-picker-toggle]").Click();
-        page.Find("[data-testid=node-pool][data-index='1'] input[data-testid=instance-type-search]").Input("m5.xlarge");
-        page.WaitForElement("[data-testid=node-pool][data-index='1'] button[data-testid=instance-type-add][data-name='m5.xlarge']").Click();
-        page.Find("[data-testid=node-pools-save]").Click();
+        await added.QuerySelector("input[data-testid=node-pool-name]")!.ChangeAsync(new ChangeEventArgs { Value = "spot" });
+        await page.Find("[data-testid=node-pool][data-index='1'] input[data-testid=node-pool-capacity-spot]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pool][data-index='1'] [data-testid=instance-type-picker-toggle]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pool][data-index='1'] input[data-testid=instance-type-search]").InputAsync(new ChangeEventArgs { Value = "m5.xlarge" });
+        await page.WaitForElement("[data-testid=node-pool][data-index='1'] button[data-testid=instance-type-add][data-name='m5.xlarge']").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForElement("[data-testid=node-pools-table]");
         var stored = (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster;
@@ -108,20 +110,20 @@ public sealed class ClusterPageTests : ClusterUiTest
         await MarkReadyAsync("ml");
         SignIn(Maintainer);
         var page = RenderCluster("ml");
-        page.WaitForElement("[data-testid=cluster-edit-pools-button]").Click();
-        page.Find("input[data-testid=node-pool-desired]").Change("3");
+        await page.WaitForElement("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=node-pool-desired]").ChangeAsync(new ChangeEventArgs { Value = "3" });
 
         // Meanwhile the owner scales the same pool through the API.
         var read = await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None);
         await Clusters.UpdateClusterAsync(Owner, TeamSlug, "ml", new ClusterChanges(NodePools: [Pool("general", max: 4)]), read.Cluster.Version, CancellationToken.None);
 
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
         page.WaitForElement("[data-testid=node-pools-stale]");
         Assert.Equal("3", page.Find("input[data-testid=node-pool-desired]").GetAttribute("value"));
         var stored = (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster;
         Assert.Equal((2, 4), (stored.NodePools[0].DesiredSize, stored.NodePools[0].MaxSize));
 
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
         page.WaitForElement("[data-testid=node-pools-table]");
         stored = (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster;
         Assert.Equal(3, stored.NodePools[0].DesiredSize);
@@ -135,9 +137,9 @@ public sealed class ClusterPageTests : ClusterUiTest
         await MarkReadyAsync("ml");
         SignIn(Maintainer);
         var page = RenderCluster("ml");
-        page.WaitForElement("[data-testid=cluster-edit-pools-button]").Click();
-        page.Find("input[data-testid=node-pool-min]").Change("4");
-        page.Find("[data-testid=node-pools-save]").Click();
+        await page.WaitForElement("[data-testid=cluster-edit-pools-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=node-pool-min]").ChangeAsync(new ChangeEventArgs { Value = "4" });
+        await page.Find("[data-testid=node-pools-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("Min nodes must not exceed maxSize (3).", page.Markup));
         Assert.Equal("4", page.Find("input[data-testid=node-pool-min]").GetAttribute("value"));
@@ -158,7 +160,7 @@ public sealed class ClusterPageTests : ClusterUiTest
         var confirm = Assert.Single(Dialogs.FindAll("[data-testid=upgrade-confirm]"));
         Assert.Equal("Upgrade to 1.33", confirm.TextContent.Trim());
         Assert.Contains("control plane", Dialogs.Markup);
-        confirm.Click();
+        await confirm.ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("1.32 → 1.33", page.Find("[data-testid=cluster-version]").TextContent));
         Assert.Equal("1.33", (await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster.KubernetesVersion);
@@ -177,13 +179,13 @@ public sealed class ClusterPageTests : ClusterUiTest
 
         var confirm = Dialogs.WaitForElement("[data-testid=delete-confirm]");
         Assert.True(confirm.HasAttribute("disabled"));
-        Dialogs.Find("input[data-testid=delete-confirm-name]").Input("m");
+        await Dialogs.Find("input[data-testid=delete-confirm-name]").InputAsync(new ChangeEventArgs { Value = "m" });
         Assert.True(Dialogs.Find("[data-testid=delete-confirm]").HasAttribute("disabled"));
         Assert.Null((await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster.DeletionRequestedAt);
 
-        Dialogs.Find("input[data-testid=delete-confirm-name]").Input("ml");
+        await Dialogs.Find("input[data-testid=delete-confirm-name]").InputAsync(new ChangeEventArgs { Value = "ml" });
         Dialogs.WaitForAssertion(() => Assert.False(Dialogs.Find("[data-testid=delete-confirm]").HasAttribute("disabled")));
-        Dialogs.Find("[data-testid=delete-confirm]").Click();
+        await Dialogs.Find("[data-testid=delete-confirm]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Equal("Deleting", page.Find("[data-testid=cluster-phase]").GetAttribute("data-phase")));
         Assert.NotNull((await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None)).Cluster.DeletionRequestedAt);
@@ -216,7 +218,7 @@ public sealed class ClusterPageTests : ClusterUiTest
         page.WaitForElement("[data-testid=cluster-kubeconfig-unavailable]");
 
         await MarkReadyAsync("ml");
-        page.WaitForElement("[data-testid=cluster-kubeconfig-button]", TimeSpan.FromSeconds(5)).Click();
+        await page.WaitForElement("[data-testid=cluster-kubeconfig-button]", TimeSpan.FromSeconds(5)).ClickAsync(new MouseEventArgs());
         var kubeconfig = page.WaitForElement("[data-testid=cluster-kubeconfig]").TextContent;
         Assert.Contains("https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com", kubeconfig);
         Assert.Contains("get-token", kubeconfig);

@@ -1,6 +1,7 @@
 using AngleSharp.Dom;
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Clusters;
 using Portal.Core.Teams;
 using Portal.Web.Components.Pages.Clusters;
@@ -16,17 +17,17 @@ public sealed class CreateClusterWizardTests : ClusterUiTest
         var page = RenderWizard();
 
         Next(page);
-        page.Find("[data-testid=cluster-name] input, input[data-testid=cluster-name]").Input("Bad_Name");
+        await page.Find("[data-testid=cluster-name] input, input[data-testid=cluster-name]").InputAsync(new ChangeEventArgs { Value = "Bad_Name" });
         // The DNS-1123 hint shows while typing, before anything is sent.
         page.WaitForAssertion(() => Assert.Contains("Cluster name must consist of lower-case letters", page.Markup));
 
         Next(page);
-        page.FindAll("input[data-testid=node-pool-min]")[0].Change("5");
-        page.Find("[data-testid=node-pool-add]").Click();
+        await page.FindAll("input[data-testid=node-pool-min]")[0].ChangeAsync(new ChangeEventArgs { Value = "5" });
+        await page.Find("[data-testid=node-pool-add]").ClickAsync(new MouseEventArgs());
         Assert.Equal(2, page.FindAll("[data-testid=node-pool]").Count);
 
         Next(page);
-        page.Find("[data-testid=cluster-wizard-submit]").Click();
+        await page.Find("[data-testid=cluster-wizard-submit]").ClickAsync(new MouseEventArgs());
 
         // Back on the first step with a problem: the name, as the service phrased it, and the name as typed.
         page.WaitForAssertion(() => Assert.Equal("step", page.Find("[data-testid=cluster-wizard-step-1]").GetAttribute("aria-current")));
@@ -34,7 +35,7 @@ public sealed class CreateClusterWizardTests : ClusterUiTest
         Assert.Contains("Cluster name must consist of lower-case letters", page.Markup);
         Assert.Contains("needs attention", page.Find("[data-testid=cluster-wizard-step-2]").TextContent);
 
-        page.Find("[data-testid=cluster-wizard-step-2]").Click();
+        await page.Find("[data-testid=cluster-wizard-step-2]").ClickAsync(new MouseEventArgs());
         page.WaitForAssertion(() => Assert.Contains("Min nodes must not exceed maxSize (3).", page.Markup));
         Assert.Contains("Desired nodes must be between minSize (5) and maxSize (3).", page.Markup);
         Assert.Contains("Instance types must name at least one instance type.", page.Find("[data-testid=node-pool][data-index='1']").TextContent);
@@ -55,7 +56,7 @@ public sealed class CreateClusterWizardTests : ClusterUiTest
         Next(page);
         Assert.Empty(page.FindAll("[data-testid=node-pool-gpu-note]"));
 
-        page.Find("[data-testid=node-pool-add]").Click();
+        await page.Find("[data-testid=node-pool-add]").ClickAsync(new MouseEventArgs());
         var gpuPool = PoolAt(page, 1);
         AddInstanceType(page, gpuPool, "g5.xlarge");
 
@@ -76,8 +77,8 @@ public sealed class CreateClusterWizardTests : ClusterUiTest
         var page = RenderWizard();
         Next(page);
         Next(page);
-        PoolAt(page, 0).QuerySelector("[data-testid=instance-type-picker-toggle]")!.Click();
-        page.Find("input[data-testid=instance-type-search]").Input("g5.xlarge");
+        await PoolAt(page, 0).QuerySelector("[data-testid=instance-type-picker-toggle]")!.ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=instance-type-search]").InputAsync(new ChangeEventArgs { Value = "g5.xlarge" });
 
         var row = page.WaitForElement("[data-testid=instance-type-option][data-name='g5.xlarge']");
         var cells = row.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToList();
@@ -93,16 +94,16 @@ public sealed class CreateClusterWizardTests : ClusterUiTest
         var page = RenderWizard();
         Assert.NotNull(page.Find("[data-testid=cluster-environment-dev]"));
         Next(page);
-        page.Find("input[data-testid=cluster-name]").Input("ml");
+        await page.Find("input[data-testid=cluster-name]").InputAsync(new ChangeEventArgs { Value = "ml" });
         Next(page);
         ChooseSpot(page, 0);
-        page.Find("[data-testid=node-pool-add]").Click();
+        await page.Find("[data-testid=node-pool-add]").ClickAsync(new MouseEventArgs());
         var gpu = PoolAt(page, 1);
-        gpu.QuerySelector("input[data-testid=node-pool-name]")!.Change("gpu");
+        await gpu.QuerySelector("input[data-testid=node-pool-name]")!.ChangeAsync(new ChangeEventArgs { Value = "gpu" });
         AddInstanceType(page, PoolAt(page, 1), "g5.xlarge");
         Next(page);
         Assert.Contains("GPU pool", page.Find("[data-testid=cluster-review]").TextContent);
-        page.Find("[data-testid=cluster-wizard-submit]").Click();
+        await page.Find("[data-testid=cluster-wizard-submit]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.EndsWith("/teams/data-science/clusters/ml", Services.GetService<NavigationManager>()!.Uri));
         var created = await Clusters.GetAsync(Owner, TeamSlug, "ml", CancellationToken.None);

@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Clusters;
 using Portal.Core.Persistence;
@@ -38,7 +40,7 @@ public sealed class HibernationUiTests : ClusterUiTest
         Assert.Null(page.Find("[data-testid=node-pool-row][data-name=general]").QuerySelector("[data-testid=node-pool-wake]"));
         var reconcilesBefore = Jobs.Jobs.Count;
 
-        row.QuerySelector("[data-testid=node-pool-wake]")!.Click();
+        await row.QuerySelector("[data-testid=node-pool-wake]")!.ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=node-pool-row][data-name=nightly] [data-testid=node-pool-awake-badge]")));
         await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
@@ -61,7 +63,7 @@ public sealed class HibernationUiTests : ClusterUiTest
     }
 
     [Fact]
-    public void SleepSwitch_ShowsZoneDaysAndHours_AndPutsTheScheduleInTheSpec()
+    public async Task SleepSwitch_ShowsZoneDaysAndHours_AndPutsTheScheduleInTheSpec()
     {
         var draft = new NodePoolDraft { Name = "dev", InstanceTypes = ["m5.large"] };
         var errors = new FieldErrors();
@@ -69,7 +71,7 @@ public sealed class HibernationUiTests : ClusterUiTest
         Assert.Empty(editor.FindAll("input[data-testid=node-pool-timezone]"));
         Assert.Null(draft.ToSpec().Schedule);
 
-        editor.Find("input[data-testid=node-pool-sleeps]").Change(true);
+        await editor.Find("input[data-testid=node-pool-sleeps]").ChangeAsync(new ChangeEventArgs { Value = true });
         editor.Render();
 
         Assert.Equal("Europe/Madrid", editor.Find("input[data-testid=node-pool-timezone]").GetAttribute("value"));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Access;
 using Portal.Core.Clusters;
@@ -114,14 +115,14 @@ public sealed class CostPagesTests : PortalUiTest
         page.WaitForElement("[data-testid=cost-table]");
         Assert.Equal(["mlops/dev/main"], page.FindAll("[data-testid=cost-row]").Select(r => r.GetAttribute("data-key")));
 
-        page.Find("[data-testid=cost-groupby-endpoint]").Click();
+        await page.Find("[data-testid=cost-groupby-endpoint]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Equal(["mlops/main/(idle)", "mlops/main/(not an endpoint)", "mlops/main/bert"],
             page.FindAll("[data-testid=cost-row]").Select(r => r.GetAttribute("data-key"))));
         Assert.Equal(41.58m, Amount(page.Find("[data-testid=cost-total]").TextContent));
         Assert.Equal(41.58m, page.FindAll("[data-testid=cost-row-amount]").Sum(c => Amount(c.TextContent)));
 
-        page.Find("[data-testid=cost-groupby-nodePool]").Click();
+        await page.Find("[data-testid=cost-groupby-nodePool]").ClickAsync(new MouseEventArgs());
         page.WaitForAssertion(() => Assert.Equal(["mlops/dev/main/(cluster)", "mlops/dev/main/general", "mlops/dev/main/gpu", "mlops/dev/main/spot"],
             page.FindAll("[data-testid=cost-row]").Select(r => r.GetAttribute("data-key"))));
     }
@@ -224,13 +225,13 @@ public sealed class CostPagesTests : PortalUiTest
 
         SignIn(_owner);
         var page = RenderTeamCosts("mlops");
-        page.WaitForElement("[data-testid=budget-edit]").Click();
-        page.Find("[data-testid=budget-limit]").Change("abc");
+        await page.WaitForElement("[data-testid=budget-edit]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=budget-limit]").ChangeAsync(new ChangeEventArgs { Value = "abc" });
         await page.Find("[data-testid=budget-form]").SubmitAsync();
         page.WaitForAssertion(() => Assert.Contains("must be an amount", page.Markup));
 
-        page.Find("[data-testid=budget-limit]").Change("100");
-        page.Find("[data-testid=budget-thresholds]").Change("25, 50");
+        await page.Find("[data-testid=budget-limit]").ChangeAsync(new ChangeEventArgs { Value = "100" });
+        await page.Find("[data-testid=budget-thresholds]").ChangeAsync(new ChangeEventArgs { Value = "25, 50" });
         await page.Find("[data-testid=budget-form]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains("Spent 41.58 USD of 100.00 USD (41.6 %); thresholds 25 %, 50 %",

@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Endpoints.Promql;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Endpoints.Resource.Jobs;
@@ -31,7 +32,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
     }
 
     [Fact]
-    public void AnUnknownGpuType_FromTheLink_IsNamedOnTheGpuStep_WithTheTypesOnOffer()
+    public async Task AnUnknownGpuType_FromTheLink_IsNamedOnTheGpuStep_WithTheTypesOnOffer()
     {
         SignIn(Maintainer);
         var page = RenderWizard(gpu: "Z9");
@@ -44,20 +45,20 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.Contains("L4", error);
         Assert.Contains("A10G", error);
         // Choosing one clears the way to the manifests.
-        page.Find("button[data-testid=gpu-choose][data-name=L4]").Click();
+        await page.Find("button[data-testid=gpu-choose][data-name=L4]").ClickAsync(new MouseEventArgs());
         Step(page, ReviewStep);
         page.WaitForElement("[data-testid=endpoint-review-manifests]");
     }
 
     [Fact]
-    public void MinAboveMax_ShowsAtOnce_AndTheRulesMessageLandsOnTheMinimumField()
+    public async Task MinAboveMax_ShowsAtOnce_AndTheRulesMessageLandsOnTheMinimumField()
     {
         SignIn(Maintainer);
         var page = RenderWizard();
         FillValidTriton(page);
         Step(page, AutoscalingStep);
-        page.Find("input[data-testid=endpoint-min]").Change("5");
-        page.Find("input[data-testid=endpoint-max]").Change("2");
+        await page.Find("input[data-testid=endpoint-min]").ChangeAsync(new ChangeEventArgs { Value = "5" });
+        await page.Find("input[data-testid=endpoint-max]").ChangeAsync(new ChangeEventArgs { Value = "2" });
         Assert.Contains("The minimum (5) is above the maximum (2).", page.Find("[data-testid=endpoint-min-above-max]").TextContent);
 
         Step(page, ReviewStep);
@@ -69,7 +70,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
     }
 
     [Fact]
-    public void ABadQuery_ShowsTheErrorAndItsPosition_WhileTyping_AndAValidOneClearsIt()
+    public async Task ABadQuery_ShowsTheErrorAndItsPosition_WhileTyping_AndAValidOneClearsIt()
     {
         SignIn(Maintainer);
         var page = RenderWizard();
@@ -77,7 +78,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         const string bad = "sum(rate(nv_inference_request_success[1m])";
         var expected = PromqlSyntax.Check(bad)!;
 
-        page.Find("[data-testid=trigger-query] textarea").Input(bad);
+        await page.Find("[data-testid=trigger-query] textarea").InputAsync(new ChangeEventArgs { Value = bad });
 
         page.WaitForAssertion(() => Assert.Contains($"Not valid PromQL: {expected.Message} (line {expected.Line}, column {expected.Column}).",
             page.Find("[data-testid=trigger-query]").TextContent));
@@ -85,17 +86,17 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.Equal(bad, caret[0]);
         Assert.Equal(expected.Column - 1, caret[1].IndexOf('^'));
 
-        page.Find("[data-testid=trigger-query] textarea").Input(bad + ")");
+        await page.Find("[data-testid=trigger-query] textarea").InputAsync(new ChangeEventArgs { Value = bad + ")" });
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=promql-caret]")));
         Assert.Contains("Valid PromQL.", page.Find("[data-testid=trigger-query]").TextContent);
     }
 
     [Fact]
-    public void TheExamples_FollowTheRuntime_AndOnlyTheUpstreamQueueCanWakeFromZero()
+    public async Task TheExamples_FollowTheRuntime_AndOnlyTheUpstreamQueueCanWakeFromZero()
     {
         SignIn(Maintainer);
         var page = RenderWizard();
-        page.Find("input[data-testid=endpoint-name]").Input("resnet");
+        await page.Find("input[data-testid=endpoint-name]").InputAsync(new ChangeEventArgs { Value = "resnet" });
         Step(page, AutoscalingStep);
         var examples = page.FindAll("[data-testid=query-example]");
         Assert.Contains(examples, e => e.TextContent.Contains("nv_inference_pending_request_count{namespace=\"team-data-science\",service=\"resnet-metrics\"}"));
@@ -103,26 +104,26 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.All(examples.Where(e => e.TextContent.Contains("nv_")), e => Assert.Equal("false", e.GetAttribute("data-works-at-zero")));
 
         // Using one fills the query and its threshold.
-        examples.First().QuerySelector("[data-testid=query-example-use]")!.Click();
+        await examples.First().QuerySelector("[data-testid=query-example-use]")!.ClickAsync(new MouseEventArgs());
         page.WaitForAssertion(() => Assert.Contains("nv_inference_pending_request_count", page.Find("[data-testid=trigger-query] textarea").GetAttribute("value") ?? page.Find("[data-testid=trigger-query] textarea").TextContent));
         Assert.Equal("5", page.Find("input[data-testid=trigger-threshold]").GetAttribute("value"));
 
         Step(page, 0);
-        page.Find("input[data-testid=endpoint-runtime-tensorflow-serving]").Click();
+        await page.Find("input[data-testid=endpoint-runtime-tensorflow-serving]").ClickAsync(new MouseEventArgs());
         Step(page, AutoscalingStep);
         Assert.Contains(":tensorflow:serving:request_count", page.Find("[data-testid=query-examples]").TextContent);
         Assert.DoesNotContain("nv_inference", page.Find("[data-testid=query-examples]").TextContent);
     }
 
     [Fact]
-    public void MinZero_ShowsTheWakeUpCaveat()
+    public async Task MinZero_ShowsTheWakeUpCaveat()
     {
         SignIn(Maintainer);
         var page = RenderWizard();
         Step(page, AutoscalingStep);
-        page.Find("input[data-testid=endpoint-min]").Change("1");
+        await page.Find("input[data-testid=endpoint-min]").ChangeAsync(new ChangeEventArgs { Value = "1" });
         Assert.Empty(page.FindAll("[data-testid=scale-to-zero-note]"));
-        page.Find("input[data-testid=endpoint-min]").Change("0");
+        await page.Find("input[data-testid=endpoint-min]").ChangeAsync(new ChangeEventArgs { Value = "0" });
         var note = page.Find("[data-testid=scale-to-zero-note]").TextContent;
         Assert.Contains("503", note);
         Assert.Contains("UNAVAILABLE", note);
@@ -131,15 +132,15 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
     [Theory]
     [InlineData(101)]
     [InlineData(-1)]
-    public void ACanaryWeightOutside0To100_IsRefusedOnItsField(int weight)
+    public async Task ACanaryWeightOutside0To100_IsRefusedOnItsField(int weight)
     {
         SignIn(Maintainer);
         var page = RenderWizard();
         FillValidTriton(page);
         Step(page, CanaryStep);
-        page.Find("input[data-testid=canary-enabled]").Change(true);
-        page.Find("input[data-testid=canary-version]").Change("4");
-        page.Find("input[data-testid=canary-weight]").Change(weight.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Find("input[data-testid=canary-enabled]").ChangeAsync(new ChangeEventArgs { Value = true });
+        await page.Find("input[data-testid=canary-version]").ChangeAsync(new ChangeEventArgs { Value = "4" });
+        await page.Find("input[data-testid=canary-weight]").ChangeAsync(new ChangeEventArgs { Value = weight.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         Assert.Contains("Canary weight must be from 0 to 100.", page.Find("[data-testid=canary-editor]").TextContent);
 
         Step(page, ReviewStep);
@@ -150,7 +151,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
     }
 
     [Fact]
-    public void TheGpuPicker_ShowsModelMemoryGpusPerInstanceAndPrice_FromTheCatalogue()
+    public async Task TheGpuPicker_ShowsModelMemoryGpusPerInstanceAndPrice_FromTheCatalogue()
     {
         SignIn(Maintainer);
         var page = RenderWizard();
@@ -166,12 +167,12 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.Contains("$1.006/h (g5.xlarge)", page.Find("[data-testid=gpu-option][data-name=A10G] [data-testid=gpu-price]").TextContent);
 
         // More CPU than a g6.xlarge leaves to pods moves one replica to a bigger node of the same GPU.
-        page.Find("input[data-testid=endpoint-cpu]").Change("7");
+        await page.Find("input[data-testid=endpoint-cpu]").ChangeAsync(new ChangeEventArgs { Value = "7" });
         var node = page.Find("[data-testid=gpu-option][data-name=L4] [data-testid=gpu-node]").TextContent;
         Assert.DoesNotContain("g6.xlarge", node);
         Assert.Contains("g6.2xlarge", node);
 
-        page.Find("button[data-testid=gpu-choose][data-name=L4]").Click();
+        await page.Find("button[data-testid=gpu-choose][data-name=L4]").ClickAsync(new MouseEventArgs());
         Assert.Equal("true", page.Find("[data-testid=gpu-option][data-name=L4]").GetAttribute("data-selected"));
     }
 
@@ -197,7 +198,7 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Assert.Contains("1 × L4 per replica", page.Find("[data-testid=summary-gpu]").TextContent);
         Assert.Contains("0–8", page.Find("[data-testid=summary-replicas]").TextContent);
 
-        page.Find("[data-testid=endpoint-wizard-submit]").Click();
+        await page.Find("[data-testid=endpoint-wizard-submit]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.EndsWith($"/teams/{TeamSlug}/clusters/{ClusterName}/endpoints/resnet", Service<NavigationManager>().Uri));
         var stored = (await Endpoints.GetAsync(Owner, TeamSlug, ClusterName, "resnet", CancellationToken.None)).Endpoint;
@@ -219,14 +220,14 @@ public sealed class CreateEndpointWizardTests : EndpointUiTest
         Step(page, ReviewStep);
         page.WaitForElement("[data-testid=endpoint-review-manifests]");
 
-        page.Find("[data-testid=endpoint-wizard-submit]").Click();
+        await page.Find("[data-testid=endpoint-wizard-submit]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Equal("step", page.Find("[data-testid=endpoint-wizard-step-0]").GetAttribute("aria-current")));
         Assert.Contains("already has an endpoint named 'resnet'", page.Markup);
     }
 
     [Fact]
-    public void AViewer_IsToldWhoCanDeploy_AndGetsNoForm()
+    public async Task AViewer_IsToldWhoCanDeploy_AndGetsNoForm()
     {
         SignIn(Viewer);
         var page = RenderPage<CreateEndpointPage>(p => p.Add(x => x.Team, TeamSlug).Add(x => x.Cluster, ClusterName));

@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Endpoints.Spec;
 using Portal.Core.Events;
@@ -63,14 +65,14 @@ public sealed class EndpointPageTests : EndpointUiTest
         await CreateEndpointAsync(Triton(canary: new CanarySpec("4", 10)));
         SignIn(Maintainer);
         var page = RenderEndpoint("resnet");
-        page.WaitForElement("[data-testid=endpoint-edit-button]").Click();
-        page.Find("input[data-testid=canary-weight]").Change("30");
+        await page.WaitForElement("[data-testid=endpoint-edit-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=canary-weight]").ChangeAsync(new ChangeEventArgs { Value = "30" });
 
         // Someone else changes the endpoint while the editor is open.
         var current = (await Endpoints.GetAsync(Owner, TeamSlug, ClusterName, "resnet", CancellationToken.None)).Endpoint;
         await Endpoints.UpdateAsync(Owner, TeamSlug, ClusterName, "resnet", current.Spec with { Autoscaling = current.Spec.Autoscaling with { MaxReplicas = 6 } },
             current.Version, CancellationToken.None);
-        page.Find("[data-testid=endpoint-edit-save]").Click();
+        await page.Find("[data-testid=endpoint-edit-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForElement("[data-testid=endpoint-stale]");
         var stored = (await Endpoints.GetAsync(Owner, TeamSlug, ClusterName, "resnet", CancellationToken.None)).Endpoint;
@@ -78,7 +80,7 @@ public sealed class EndpointPageTests : EndpointUiTest
         Assert.Equal("30", page.Find("input[data-testid=canary-weight]").GetAttribute("value"));
 
         // Saving again is based on the version now shown.
-        page.Find("[data-testid=endpoint-edit-save]").Click();
+        await page.Find("[data-testid=endpoint-edit-save]").ClickAsync(new MouseEventArgs());
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=endpoint-editor]")));
         stored = (await Endpoints.GetAsync(Owner, TeamSlug, ClusterName, "resnet", CancellationToken.None)).Endpoint;
         Assert.Equal(30, stored.Spec.Rollout!.Canary!.Weight);
@@ -91,9 +93,9 @@ public sealed class EndpointPageTests : EndpointUiTest
         await CreateEndpointAsync(Triton());
         SignIn(Maintainer);
         var page = RenderEndpoint("resnet");
-        page.WaitForElement("[data-testid=endpoint-edit-button]").Click();
-        page.Find("input[data-testid=endpoint-min]").Change("9");
-        page.Find("[data-testid=endpoint-edit-save]").Click();
+        await page.WaitForElement("[data-testid=endpoint-edit-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("input[data-testid=endpoint-min]").ChangeAsync(new ChangeEventArgs { Value = "9" });
+        await page.Find("[data-testid=endpoint-edit-save]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Contains("Minimum replicas must not exceed maxReplicas (8).", page.Find("[data-testid=endpoint-editor]").TextContent));
         Assert.Equal(1, (await Endpoints.GetAsync(Owner, TeamSlug, ClusterName, "resnet", CancellationToken.None)).Endpoint.Generation);
@@ -109,10 +111,10 @@ public sealed class EndpointPageTests : EndpointUiTest
 
         var confirm = Dialogs.WaitForElement("[data-testid=endpoint-delete-confirm]");
         Assert.True(confirm.HasAttribute("disabled"));
-        Dialogs.Find("input[data-testid=endpoint-delete-confirm-name]").Input("resne");
+        await Dialogs.Find("input[data-testid=endpoint-delete-confirm-name]").InputAsync(new ChangeEventArgs { Value = "resne" });
         Assert.True(Dialogs.Find("[data-testid=endpoint-delete-confirm]").HasAttribute("disabled"));
-        Dialogs.Find("input[data-testid=endpoint-delete-confirm-name]").Input("resnet");
-        Dialogs.Find("[data-testid=endpoint-delete-confirm]").Click();
+        await Dialogs.Find("input[data-testid=endpoint-delete-confirm-name]").InputAsync(new ChangeEventArgs { Value = "resnet" });
+        await Dialogs.Find("[data-testid=endpoint-delete-confirm]").ClickAsync(new MouseEventArgs());
 
         page.WaitForAssertion(() => Assert.Equal("Deleting", page.Find("[data-testid=endpoint-phase]").GetAttribute("data-phase")));
         Assert.Empty(page.FindAll("[data-testid=endpoint-actions]"));

@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Teams;
 using Portal.Web.Components.Layout;
@@ -32,7 +33,7 @@ public sealed class LayoutTests : PortalUiTest
 
         menu.WaitForElement("[data-testid=user-menu] button");
         Assert.Contains("Mia", menu.Find("[data-testid=user-menu] button").TextContent);
-        menu.Find("[data-testid=user-menu] button").Click();
+        await menu.Find("[data-testid=user-menu] button").ClickAsync(new MouseEventArgs());
         // The menu's items render in the popover provider.
         var form = Popovers.WaitForElement("[data-testid=sign-out-form]");
         Assert.Equal("post", form.GetAttribute("method"));
@@ -41,7 +42,7 @@ public sealed class LayoutTests : PortalUiTest
     }
 
     [Fact]
-    public void TheDarkModeToggle_SwitchesThemeAndRemembersTheChoice()
+    public async Task TheDarkModeToggle_SwitchesThemeAndRemembersTheChoice()
     {
         var preference = JSInterop.Setup<string?>("unicronPortal.getThemePreference").SetResult(null);
         var store = JSInterop.SetupVoid("unicronPortal.setThemePreference", _ => true);
@@ -49,7 +50,7 @@ public sealed class LayoutTests : PortalUiTest
 
         var toggle = layout.Find("[data-testid=dark-mode-toggle]");
         Assert.Equal("false", toggle.GetAttribute("aria-pressed"));
-        toggle.Click();
+        await toggle.ClickAsync(new MouseEventArgs());
 
         Assert.Equal("true", layout.Find("[data-testid=dark-mode-toggle]").GetAttribute("aria-pressed"));
         Assert.Equal("dark", store.Invocations.Single().Arguments[0]);

@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Access;
 using Portal.Core.Teams;
@@ -29,7 +30,7 @@ public sealed class CreateTeamDialogTests : PortalUiTest
     {
         var page = RenderPage<TeamsPage>();
         page.WaitForElement("[data-testid=create-team-button]").Click();
-        Dialogs.WaitForElement("[data-testid=team-slug]").Input("Data_Science");
+        await Dialogs.WaitForElement("[data-testid=team-slug]").InputAsync(new ChangeEventArgs { Value = "Data_Science" });
         await Dialogs.Find("[data-testid=create-team-form]").SubmitAsync();
 
         Dialogs.WaitForAssertion(() => Assert.Contains("Display name is required.", Dialogs.Markup));
@@ -40,15 +41,15 @@ public sealed class CreateTeamDialogTests : PortalUiTest
     }
 
     [Fact]
-    public void TypingASlug_ShowsTheDns1123RuleLive()
+    public async Task TypingASlug_ShowsTheDns1123RuleLive()
     {
         var page = RenderPage<TeamsPage>();
         page.WaitForElement("[data-testid=create-team-button]").Click();
 
-        Dialogs.WaitForElement("[data-testid=team-slug]").Input("ab");
+        await Dialogs.WaitForElement("[data-testid=team-slug]").InputAsync(new ChangeEventArgs { Value = "ab" });
         Dialogs.WaitForAssertion(() => Assert.Contains("Slug must be 3 to 30 characters long (got 2).", Dialogs.Markup));
 
-        Dialogs.Find("[data-testid=team-slug]").Input("abc");
+        await Dialogs.Find("[data-testid=team-slug]").InputAsync(new ChangeEventArgs { Value = "abc" });
         Dialogs.WaitForAssertion(() => Assert.DoesNotContain("Slug must", Dialogs.Markup));
     }
 
@@ -59,8 +60,8 @@ public sealed class CreateTeamDialogTests : PortalUiTest
         await Service<TeamService>().CreateTeamAsync(other, new NewTeam("platform", "Platform", null, null), CancellationToken.None);
         var page = RenderPage<TeamsPage>();
         page.WaitForElement("[data-testid=create-team-button]").Click();
-        Dialogs.WaitForElement("[data-testid=team-slug]").Input("platform");
-        Dialogs.Find("[data-testid=team-display-name]").Change("Mine");
+        await Dialogs.WaitForElement("[data-testid=team-slug]").InputAsync(new ChangeEventArgs { Value = "platform" });
+        await Dialogs.Find("[data-testid=team-display-name]").ChangeAsync(new ChangeEventArgs { Value = "Mine" });
         await Dialogs.Find("[data-testid=create-team-form]").SubmitAsync();
 
         Dialogs.WaitForAssertion(() => Assert.Contains("Slug is already taken by another team.", Dialogs.Markup));
@@ -71,9 +72,9 @@ public sealed class CreateTeamDialogTests : PortalUiTest
     {
         var page = RenderPage<TeamsPage>();
         page.WaitForElement("[data-testid=create-team-button]").Click();
-        Dialogs.WaitForElement("[data-testid=team-slug]").Input("ml-research");
-        Dialogs.Find("[data-testid=team-display-name]").Change("ML Research");
-        Dialogs.Find("[data-testid=team-cost-centre]").Change("CC-7");
+        await Dialogs.WaitForElement("[data-testid=team-slug]").InputAsync(new ChangeEventArgs { Value = "ml-research" });
+        await Dialogs.Find("[data-testid=team-display-name]").ChangeAsync(new ChangeEventArgs { Value = "ML Research" });
+        await Dialogs.Find("[data-testid=team-cost-centre]").ChangeAsync(new ChangeEventArgs { Value = "CC-7" });
         await Dialogs.Find("[data-testid=create-team-form]").SubmitAsync();
 
         var navigation = Services.GetRequiredService<NavigationManager>();
@@ -84,7 +85,7 @@ public sealed class CreateTeamDialogTests : PortalUiTest
     }
 
     [Fact]
-    public void OnlyPlatformAdmins_MayNameAnotherOwner()
+    public async Task OnlyPlatformAdmins_MayNameAnotherOwner()
     {
         var page = RenderPage<TeamsPage>();
         page.WaitForElement("[data-testid=create-team-button]").Click();

@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Access;
 using Portal.Core.Environments;
 using Portal.Core.Teams;
@@ -22,9 +24,9 @@ public sealed class EnvironmentsTabTests : PortalUiTest
     {
         var page = RenderTab();
         page.WaitForElement("[data-testid=environments-empty]");
-        page.Find("[data-testid=environment-register-button]").Click();
-        page.Find("[data-testid=environment-account-id]").Change("210987654321");
-        page.Find("[data-testid=environment-role-arn]").Change("arn:aws:iam::210987654321:role/unicron-provisioner");
+        await page.Find("[data-testid=environment-register-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=environment-account-id]").ChangeAsync(new ChangeEventArgs { Value = "210987654321" });
+        await page.Find("[data-testid=environment-role-arn]").ChangeAsync(new ChangeEventArgs { Value = "arn:aws:iam::210987654321:role/unicron-provisioner" });
         await page.Find("[data-testid=environment-register-form]").SubmitAsync();
 
         var externalId = page.WaitForElement("[data-testid=environment-external-id]").TextContent.Trim();
@@ -47,9 +49,9 @@ public sealed class EnvironmentsTabTests : PortalUiTest
     public async Task RegisteringWithABadAccountId_ShowsTheMessageOnTheField_AndRegistersNothing()
     {
         var page = RenderTab();
-        page.WaitForElement("[data-testid=environment-register-button]").Click();
-        page.Find("[data-testid=environment-account-id]").Change("12345");
-        page.Find("[data-testid=environment-role-arn]").Change("arn:aws:iam::12345:role/x");
+        await page.WaitForElement("[data-testid=environment-register-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=environment-account-id]").ChangeAsync(new ChangeEventArgs { Value = "12345" });
+        await page.Find("[data-testid=environment-role-arn]").ChangeAsync(new ChangeEventArgs { Value = "arn:aws:iam::12345:role/x" });
         await page.Find("[data-testid=environment-register-form]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains("AWS account id must be exactly 12 digits.", page.Markup));

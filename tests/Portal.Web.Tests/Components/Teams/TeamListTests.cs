@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Access;
 using Portal.Core.Teams;
 using Portal.Web.Components.Pages.Teams;
@@ -18,30 +20,30 @@ public sealed class TeamListTests : PortalUiTest
     }
 
     [Fact]
-    public void TheTeamList_PagesForwardAndBack()
+    public async Task TheTeamList_PagesForwardAndBack()
     {
         var table = RenderPage<TeamTable>(p => p.Add(x => x.Actor, _me).Add(x => x.PageSize, 2));
 
         table.WaitForAssertion(() => Assert.Equal(["alpha", "bravo"], Slugs(table)));
-        table.Find("[data-testid=teams-next]").Click();
+        await table.Find("[data-testid=teams-next]").ClickAsync(new MouseEventArgs());
         table.WaitForAssertion(() => Assert.Equal(["charlie", "delta"], Slugs(table)));
-        table.Find("[data-testid=teams-next]").Click();
+        await table.Find("[data-testid=teams-next]").ClickAsync(new MouseEventArgs());
         table.WaitForAssertion(() => Assert.Equal(["echo"], Slugs(table)));
         Assert.True(table.Find("[data-testid=teams-next]").HasAttribute("disabled"));
-        table.Find("[data-testid=teams-previous]").Click();
+        await table.Find("[data-testid=teams-previous]").ClickAsync(new MouseEventArgs());
         table.WaitForAssertion(() => Assert.Equal(["charlie", "delta"], Slugs(table)));
     }
 
     [Fact]
-    public void SearchingTheTeamList_ShowsOnlyMatches_OrSaysNothingMatches()
+    public async Task SearchingTheTeamList_ShowsOnlyMatches_OrSaysNothingMatches()
     {
         var table = RenderPage<TeamTable>(p => p.Add(x => x.Actor, _me));
         table.WaitForElement("[data-testid=team-row]");
 
-        table.Find("[data-testid=team-search]").Input("char");
+        await table.Find("[data-testid=team-search]").InputAsync(new ChangeEventArgs { Value = "char" });
         table.WaitForAssertion(() => Assert.Equal(["charlie"], Slugs(table)), TimeSpan.FromSeconds(3));
 
-        table.Find("[data-testid=team-search]").Input("zulu");
+        await table.Find("[data-testid=team-search]").InputAsync(new ChangeEventArgs { Value = "zulu" });
         table.WaitForElement("[data-testid=teams-no-match]", TimeSpan.FromSeconds(3));
     }
 
@@ -52,7 +54,7 @@ public sealed class TeamListTests : PortalUiTest
         var tab = RenderPage<TeamGroupMappingsTab>(p => p.Add(x => x.Team, team).Add(x => x.Actor, _me).Add(x => x.CanManage, true));
         tab.WaitForElement("[data-testid=group-mappings-empty]");
 
-        tab.Find("[data-testid=group-mapping-group]").Change("alpha-engineers");
+        await tab.Find("[data-testid=group-mapping-group]").ChangeAsync(new ChangeEventArgs { Value = "alpha-engineers" });
         await tab.Find("[data-testid=group-mapping-add-form]").SubmitAsync();
 
         tab.WaitForAssertion(() => Assert.Contains("alpha-engineers", tab.Find("[data-testid=group-mappings-table]").TextContent));

@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Access;
 using Portal.Core.Teams;
 using Portal.Web.Components.Pages.Teams;
@@ -102,9 +104,9 @@ public sealed class TeamPageTests : PortalUiTest
     {
         SignIn(_owner);
         var page = RenderPage<TeamPage>(p => p.Add(x => x.Slug, "data-science"));
-        page.WaitForElement("[data-testid=team-edit-button]").Click();
+        await page.WaitForElement("[data-testid=team-edit-button]").ClickAsync(new MouseEventArgs());
 
-        page.Find("[data-testid=team-edit-display-name]").Change("Data Science Guild");
+        await page.Find("[data-testid=team-edit-display-name]").ChangeAsync(new ChangeEventArgs { Value = "Data Science Guild" });
         await page.Find("[data-testid=team-edit-form]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Equal("Data Science Guild", page.Find("[data-testid=team-display-name-value]").TextContent));
@@ -140,7 +142,7 @@ public sealed class TeamPageTests : PortalUiTest
         OpenTab(page, "Members");
         page.WaitForElement("[data-testid=member-add-form]");
 
-        page.Find("[data-testid=member-add-email]").Change("newcomer@example.test");
+        await page.Find("[data-testid=member-add-email]").ChangeAsync(new ChangeEventArgs { Value = "newcomer@example.test" });
         await page.Find("[data-testid=member-add-form]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=member-row]").Count));
@@ -156,7 +158,7 @@ public sealed class TeamPageTests : PortalUiTest
         OpenTab(page, "Members");
         page.WaitForElement("[data-testid=member-add-form]");
 
-        page.Find("[data-testid=member-add-email]").Change("not-an-email");
+        await page.Find("[data-testid=member-add-email]").ChangeAsync(new ChangeEventArgs { Value = "not-an-email" });
         await page.Find("[data-testid=member-add-form]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains("E-mail is not a valid e-mail address.", page.Markup));

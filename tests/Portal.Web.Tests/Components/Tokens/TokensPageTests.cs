@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Portal.Core.Access;
 using Portal.Core.Tokens;
 using Portal.Web.Components.Pages.Tokens;
@@ -26,8 +28,8 @@ public sealed class TokensPageTests : PortalUiTest
     public async Task CreatingAToken_ShowsTheSecretOnce_AndAfterAReloadTheListShowsOnlyTheHint()
     {
         var page = RenderPage<TokensPage>();
-        page.WaitForElement("[data-testid=token-new-button]").Click();
-        page.Find("[data-testid=token-name]").Change("CI deploy");
+        await page.WaitForElement("[data-testid=token-new-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=token-name]").ChangeAsync(new ChangeEventArgs { Value = "CI deploy" });
         await page.Find("[data-testid=token-create-form]").SubmitAsync();
 
         var secret = page.WaitForElement("[data-testid=token-secret]").TextContent.Trim();
@@ -83,8 +85,8 @@ public sealed class TokensPageTests : PortalUiTest
     public async Task CreatingAToken_WithoutANameOrScopes_ShowsTheFieldMessages()
     {
         var page = RenderPage<TokensPage>();
-        page.WaitForElement("[data-testid=token-new-button]").Click();
-        page.Find("[data-testid=token-scope-read]").Change(false);
+        await page.WaitForElement("[data-testid=token-new-button]").ClickAsync(new MouseEventArgs());
+        await page.Find("[data-testid=token-scope-read]").ChangeAsync(new ChangeEventArgs { Value = false });
         await page.Find("[data-testid=token-create-form]").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains("Name is required.", page.Markup));
@@ -93,10 +95,10 @@ public sealed class TokensPageTests : PortalUiTest
     }
 
     [Fact]
-    public void TheAdminScope_IsOfferedOnlyToPlatformAdmins()
+    public async Task TheAdminScope_IsOfferedOnlyToPlatformAdmins()
     {
         var page = RenderPage<TokensPage>();
-        page.WaitForElement("[data-testid=token-new-button]").Click();
+        await page.WaitForElement("[data-testid=token-new-button]").ClickAsync(new MouseEventArgs());
 
         Assert.Empty(page.FindAll("[data-testid=token-scope-admin]"));
     }
