@@ -10,6 +10,11 @@ public enum FaultKind
     ServerError,
     /// <summary>Answer normally, after <see cref="FaultRule.Latency"/>.</summary>
     Latency,
+    /// <summary>
+    /// The caller's credentials are no longer accepted: AWS answers 403 ExpiredToken(Exception); Kubernetes answers
+    /// 401 Unauthorized, what kube-apiserver says to an expired or unknown bearer token.
+    /// </summary>
+    ExpiredCredentials,
 }
 
 /// <summary>

@@ -187,6 +187,24 @@ public sealed class ClusterLifecycleTests
     }
 
     [Fact]
+    public async Task CredentialsTheClusterRefuses_AreRenewed_AndTheBootstrapCarriesOn()
+    {
+        // CI saw it after a clock jump: a session expired mid-run, the cluster answered 401, and the cluster stopped as Failed.
+        await using var world = await ClusterWorld.CreateAsync();
+        world.Emulator.Faults.Add(new FaultRule("kubernetes", "*", FaultKind.ExpiredCredentials, RemainingCalls: 2));
+
+        var view = await world.RequestAsync("refused-token");
+        var ready = await world.WaitForReadyAsync(view.Cluster.Id);
+
+        Assert.Equal(ClusterPhase.Ready, ready.Phase);
+        Assert.Empty(world.Emulator.Faults.Rules); // both refusals were served
+        var retry = (await world.EventsAsync(ready.Id)).Single(e => e.Step == "retry");
+        Assert.Contains("Kubernetes answered 401", retry.Message);
+        // The refused session was forgotten: the run after the 401 assumed the role again.
+        Assert.True(world.Emulator.Calls.Count("sts", "AssumeRole") >= 2, "the portal kept the session the cluster refused");
+    }
+
+    [Fact]
     public async Task InvalidRequestToEks_EndsFailedWithAPlainMessageAndNoEndlessRetry()
     {
         // One subnet: EKS (and the emulator) refuse a cluster that does not span two availability zones.

@@ -685,6 +685,12 @@ public sealed class ClusterReconciler(
             case HttpOperationException k8s when (int)k8s.Response.StatusCode >= 500 || k8s.Response.StatusCode == HttpStatusCode.TooManyRequests:
                 return result.Retry($"The cluster's Kubernetes API is busy ({(int)k8s.Response.StatusCode}); trying again in {retry.TotalSeconds:0} s.",
                     $"Kubernetes answered {(int)k8s.Response.StatusCode}: {Shorten(k8s.Response.Content)}", retry);
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } k8s:
+                // The bearer token was refused: it expired with its session, or EKS has not yet mapped a new cluster's
+                // creator. Forget the session, so the next run assumes the role again and signs a fresh token.
+                sessions.Invalidate(target.Environment.ProvisionerRoleArn);
+                return result.Retry($"The cluster's Kubernetes API refused the portal's credentials (401); trying again with fresh ones in {retry.TotalSeconds:0} s.",
+                    $"Kubernetes answered 401: {Shorten(k8s.Response.Content)}", retry);
             case HttpOperationException k8s:
                 logger.LogError(e, "Kubernetes refused a bootstrap object for cluster {ClusterId}", cluster.Id);
                 return result.Event("core", EventOutcome.Failed, $"Kubernetes refused an object: {Shorten(k8s.Response.Content)}")

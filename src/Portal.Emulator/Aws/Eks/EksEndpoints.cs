@@ -44,9 +44,13 @@ public sealed class EksEndpoints(AwsModels models, EksService eks, SigV4Verifier
 
         if (await AwsRequest.ApplyFaultAsync(faults, "eks", operation, ct) is { } fault)
         {
-            var (status, type, message) = fault.Kind == FaultKind.Throttle
-                ? (429, "ThrottlingException", "Rate exceeded")
-                : fault.StatusCode == 503 ? (503, "ServiceUnavailableException", "Service unavailable (injected fault).") : (500, "ServerException", "Internal server error (injected fault).");
+            var (status, type, message) = fault.Kind switch
+            {
+                FaultKind.Throttle => (429, "ThrottlingException", "Rate exceeded"),
+                FaultKind.ExpiredCredentials => (403, "ExpiredTokenException", "The security token included in the request is expired"),
+                _ when fault.StatusCode == 503 => (503, "ServiceUnavailableException", "Service unavailable (injected fault)."),
+                _ => (500, "ServerException", "Internal server error (injected fault)."),
+            };
             await WriteErrorAsync(context, status, type, message);
             return;
         }

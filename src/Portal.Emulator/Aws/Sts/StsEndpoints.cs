@@ -50,10 +50,14 @@ public sealed class StsEndpoints(AwsModels models, AccountStore accounts, SigV4V
         if (await AwsRequest.ApplyFaultAsync(faults, "sts", action, ct) is { } fault)
         {
             // STS throttles with HTTP 400 "Throttling", as Query-protocol services do.
-            var (status, code, message) = fault.Kind == FaultKind.Throttle
-                ? (400, "Throttling", "Rate exceeded")
-                : fault.StatusCode == 503 ? (503, "ServiceUnavailable", "Service unavailable (injected fault).") : (500, "InternalFailure", "Internal failure (injected fault).");
-            await WriteErrorAsync(context, status, code, message, fault.Kind == FaultKind.Throttle ? "Sender" : "Receiver");
+            var (status, code, message) = fault.Kind switch
+            {
+                FaultKind.Throttle => (400, "Throttling", "Rate exceeded"),
+                FaultKind.ExpiredCredentials => (403, "ExpiredToken", "The security token included in the request is expired"),
+                _ when fault.StatusCode == 503 => (503, "ServiceUnavailable", "Service unavailable (injected fault)."),
+                _ => (500, "InternalFailure", "Internal failure (injected fault)."),
+            };
+            await WriteErrorAsync(context, status, code, message, fault.Kind is FaultKind.Throttle or FaultKind.ExpiredCredentials ? "Sender" : "Receiver");
             return;
         }
 

@@ -84,6 +84,9 @@ public sealed class KubernetesEndpoints(
                 await WriteAsync(response, 500, KubeStatus.Failure(500, "InternalError", "Internal error occurred: injected fault",
                     new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = "injected fault" }) }));
                 return;
+            case { Kind: FaultKind.ExpiredCredentials }:
+                await WriteAsync(response, 401, KubeStatus.Failure(401, "Unauthorized", "Unauthorized"));
+                return;
             case { Kind: FaultKind.Latency } latency:
                 await Task.Delay(latency.Latency, clock, context.RequestAborted);
                 break;
