@@ -188,7 +188,7 @@ public sealed class SecretsTests
                 One provisioning run through the API (`tests/Portal.Web.Tests/Security/SecretsTests.cs`: the portal with its workers on
                 PostgreSQL, the emulator over HTTP for STS, EKS and Kubernetes): tokens made, used and revoked, an environment registered,
                 a cluster attached by kubeconfig, a managed cluster provisioned to Ready, a budget with a credentialed webhook URL, then a Slack-style one (the secret in its path), and one refused
-                delivery to each. Then **{secrets.Count} secret values and shapes** (token secrets, external ids, the kubeconfig's token and
+                delivery to each, with tracing on (the portal's OTLP exporter sending to a local collector). Then **{secrets.Count} secret values and shapes** (token secrets, external ids, the kubeconfig's token and
                 key, the portal's AWS keys, {state.Credentials.Count} STS sessions' keys and tokens, EKS token and presigned-URL shapes,
                 webhook credentials in user info, query and path) are searched for in:
 
