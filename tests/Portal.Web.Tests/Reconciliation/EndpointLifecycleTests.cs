@@ -7,6 +7,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Endpoints.Rendering;
 using Portal.Core.Endpoints.Resource;
 using Portal.Core.Endpoints.Spec;
+using Portal.Emulator.Shared;
 
 namespace Portal.Web.Tests.Reconciliation;
 
@@ -114,6 +115,25 @@ public sealed class EndpointLifecycleTests
             AssertKept(manifest, held, $"{manifest["kind"]}/{name}");
             Assert.Contains(held!["metadata"]!["managedFields"]!.AsArray(), f => f!["manager"]!.GetValue<string>() == KubernetesObjects.FieldManager);
         }
+    }
+
+    [Fact]
+    public async Task CredentialsTheClusterRefuses_AreRenewed_AndTheEndpointStillBecomesReady()
+    {
+        var (world, _, client) = await ReadyClusterAsync();
+        await using var _ = world;
+        using var __ = client;
+        var assumed = world.Emulator.Calls.Count("sts", "AssumeRole");
+        // Only endpoints apply ScaledObjects, so no other reconciler (an add-on drift check) can take the refusal.
+        world.Emulator.Faults.Add(new FaultRule("kubernetes", "patch scaledobjects", FaultKind.ExpiredCredentials, RemainingCalls: 1));
+
+        var view = await Endpoints(world).CreateAsync(world.Owner, world.Team.Slug, "main", Spec("resnet"), default);
+        await WaitForReadyAsync(world, view.Endpoint.Id);
+
+        await using var db = world.CreateContext();
+        var retry = await db.ResourceEvents.AsNoTracking().SingleAsync(e => e.ResourceId == view.Endpoint.Id && e.Step == "retry");
+        Assert.Contains("Kubernetes answered 401", retry.Message);
+        Assert.True(world.Emulator.Calls.Count("sts", "AssumeRole") > assumed, "the portal kept the session the cluster refused");
     }
 
     [Fact]

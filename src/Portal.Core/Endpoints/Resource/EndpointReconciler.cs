@@ -508,6 +508,11 @@ public sealed class EndpointReconciler(
             case HttpOperationException k8s when (int)k8s.Response.StatusCode >= 500 || k8s.Response.StatusCode == HttpStatusCode.TooManyRequests:
                 return result.Retry($"The cluster's Kubernetes API is busy ({(int)k8s.Response.StatusCode}); trying again in {retry.TotalSeconds:0} s.",
                     $"Kubernetes answered {(int)k8s.Response.StatusCode}{doing}: {Shorten(k8s.Response.Content)}", retry);
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } k8s:
+                // As in ClusterReconciler: refused credentials are renewed (a forgotten session, a fresh token), not a spec error.
+                sessions.Invalidate(target.Environment.ProvisionerRoleArn);
+                return result.Retry($"The cluster's Kubernetes API refused the portal's credentials (401); trying again with fresh ones in {retry.TotalSeconds:0} s.",
+                    $"Kubernetes answered 401{doing}: {Shorten(k8s.Response.Content)}", retry);
             case HttpOperationException k8s:
                 logger.LogWarning("Kubernetes refused an object of endpoint {EndpointId}{Doing}: {Body}", target.Endpoint.Id, doing, k8s.Response.Content);
                 return result.Event("apply", EventOutcome.Failed, $"Kubernetes refused{doing}: {Shorten(k8s.Response.Content)}")
