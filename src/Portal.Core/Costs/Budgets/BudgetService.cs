@@ -77,8 +77,7 @@ public sealed class BudgetService(
         if (change.WebhookUrl is { Length: > 0 } url
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || url.Length > 2048))
             errors.Add("webhookUrl", "must be an absolute http(s) URL of at most 2048 characters.");
-        if (change.WebhookSecret is { Length: > 256 }) errors.Add("webhookSecret", "at most 256 characters.");
-        else if (change.WebhookSecret?.Any(char.IsControl) == true) errors.Add("webhookSecret", "must not contain control characters.");
+        errors.CheckText("webhookSecret", change.WebhookSecret, 256);
         errors.ThrowIfAny();
 
         await using var db = await contexts.CreateDbContextAsync(ct);

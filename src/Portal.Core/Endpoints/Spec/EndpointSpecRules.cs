@@ -116,12 +116,11 @@ public sealed partial class EndpointSpecRules(GpuTypes gpus)
     {
         if (args is null) return;
         if (args.Count > MaxArgs) { errors.Add("custom.args", $"must have at most {MaxArgs} arguments."); return; }
+        // Arguments are free text (flags, paths, JSON), held to the portal's rule for free text.
         for (var i = 0; i < args.Count; i++)
         {
-            // Arguments are free text (flags, paths, JSON), but a control character is always a paste accident.
             if (args[i] is null) errors.Add($"custom.args[{i}]", "must be a string.");
-            else if (args[i].Length > MaxArgLength) errors.Add($"custom.args[{i}]", $"must be at most {MaxArgLength} characters.");
-            else if (args[i].Any(char.IsControl)) errors.Add($"custom.args[{i}]", "must not contain control characters.");
+            else errors.CheckText($"custom.args[{i}]", args[i], MaxArgLength);
         }
     }
 
