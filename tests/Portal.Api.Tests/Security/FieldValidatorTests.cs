@@ -103,9 +103,7 @@ public sealed class FieldValidatorTests(InputWorld world) : IClassFixture<InputW
 
     private async Task<string?> CheckAsync(WriteOperation operation, JsonNode body, BodyField field)
     {
-        var url = operation.Template;
-        foreach (var parameter in operation.PathParameters)
-            url = url.Replace($"{{{parameter.Name}}}", Uri.EscapeDataString(PathValue(operation, parameter)), StringComparison.Ordinal);
+        var url = operation.Url(p => Uri.EscapeDataString(PathValue(operation, p)));
         using var request = new HttpRequestMessage(new HttpMethod(operation.Method), url)
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),

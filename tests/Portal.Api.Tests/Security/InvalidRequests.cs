@@ -115,16 +115,8 @@ public sealed class InvalidRequests(WriteOperation operation, Func<OperationPara
 
     private JsonNode BaseBody() => operation.Example(operation.BodySchema!) ?? new JsonObject();
 
-    private string BaseUrl(OperationParameter? replaced = null, string? value = null, bool encoded = false)
-    {
-        var url = operation.Template;
-        foreach (var parameter in operation.PathParameters)
-        {
-            var text = parameter == replaced ? (encoded ? value! : Uri.EscapeDataString(value!)) : Uri.EscapeDataString(pathValue(parameter));
-            url = url.Replace($"{{{parameter.Name}}}", text, StringComparison.Ordinal);
-        }
-        return url;
-    }
+    private string BaseUrl(OperationParameter? replaced = null, string? value = null, bool encoded = false) =>
+        operation.Url(p => p == replaced ? (encoded ? value! : Uri.EscapeDataString(value!)) : Uri.EscapeDataString(pathValue(p)));
 
     private InvalidRequest Request(string kind, string? url = null, string? contentType = "application/json", byte[]? body = null,
         IReadOnlyList<KeyValuePair<string, string>>? headers = null, string? field = null)

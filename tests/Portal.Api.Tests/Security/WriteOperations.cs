@@ -59,6 +59,10 @@ public sealed class WriteOperation
             .OrderBy(o => o.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>The template with each path parameter replaced by <paramref name="segment"/>'s text, as it goes on the wire.</summary>
+    public string Url(Func<OperationParameter, string> segment) =>
+        PathParameters.Aggregate(Template, (url, parameter) => url.Replace($"{{{parameter.Name}}}", segment(parameter), StringComparison.Ordinal));
+
     /// <summary>Follows <c>$ref</c> (also when wrapped in allOf/oneOf by nullable references).</summary>
     public JsonObject Resolve(JsonObject schema)
     {

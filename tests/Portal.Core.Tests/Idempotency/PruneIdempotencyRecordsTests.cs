@@ -1,6 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Idempotency;
 using Portal.Core.Persistence;
@@ -55,32 +53,3 @@ public sealed class PruneIdempotencyRecordsTestsOnPostgres(PostgresDatabaseFixtu
 
 public sealed class PruneIdempotencyRecordsTestsOnSqlite(SqliteDatabaseFixture database)
     : PruneIdempotencyRecordsTests(database), IClassFixture<SqliteDatabaseFixture>;
-
-/// <summary>The expiry moved from a timestamp to unix milliseconds: keys stored before the migration must keep theirs.</summary>
-public sealed class IdempotencyExpiryMigrationTests
-{
-    [Theory]
-    [InlineData(DatabaseProvider.Postgres)]
-    [InlineData(DatabaseProvider.Sqlite)]
-    public async Task MigratingAStoredKey_KeepsItsExpiry(DatabaseProvider provider)
-    {
-        var options = provider == DatabaseProvider.Postgres
-            ? PostgresServer.Options(await PostgresServer.CreateEmptyDatabaseAsync())
-            : SqliteDatabase.Options(SqliteDatabase.NewPath());
-        await using var db = new PortalDbContext(PersistenceServiceCollectionExtensions.BuildOptions(options));
-        var migrator = db.GetService<IMigrator>();
-        var migrations = db.Database.GetMigrations().ToList();
-        await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_IdempotencyExpiry", StringComparison.Ordinal)) - 1]);
-        var expiry = new DateTimeOffset(2026, 11, 25, 9, 30, 15, 250, TimeSpan.Zero);
-        // As the previous release wrote it: Npgsql sends a UTC timestamptz, EF's SQLite provider ISO 8601 text with its offset.
-        object expiresAt = provider == DatabaseProvider.Postgres ? expiry : expiry.ToString("yyyy-MM-dd HH:mm:ss.fffffffzzz", System.Globalization.CultureInfo.InvariantCulture);
-        await db.Database.ExecuteSqlRawAsync(
-            """INSERT INTO idempotency_records ("Id", "Scope", "Key", "RequestHash", "StatusCode", "Body", "CreatedAt", "ExpiresAt") VALUES ({0}, 'u', 'k', 'h', 201, {1}, {2}, {3})""",
-            Guid.CreateVersion7(), new byte[] { 1 }, expiresAt, expiresAt);
-
-        await migrator.MigrateAsync();
-
-        var record = await db.IdempotencyRecords.AsNoTracking().SingleAsync();
-        Assert.Equal(expiry.ToUnixTimeMilliseconds(), record.ExpiresAtUnixMs);
-    }
-}
